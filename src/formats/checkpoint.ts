@@ -1,0 +1,127 @@
+/**
+ * Hugging Face model folder I/O: config.json + model.safetensors (or sharded) + tokenizer files.
+ */
+import { promises as fsp } from 'node:fs';
+import * as path from 'node:path';
+import { readSafetensorsFolder, serializeSafetensors, type TensorMap, type TensorsInput } from './safetensors.js';
+
+export interface Checkpoint {
+  config: Record<string, unknown>;
+  tensors: TensorMap;
+  dir: string;
+}
+
+export interface WriteCheckpointOptions {
+  config: Record<string, unknown>;
+  tensors: TensorsInput;
+  /** Folder to copy tokenizer files from (those of TOKENIZER_FILES that exist there). */
+  tokenizerFrom?: string;
+  /** Extra files to write, by relative file name (e.g. generation_config.json). */
+  extraFiles?: Record<string, string | Uint8Array>;
+  /** safetensors `__metadata__`; defaults to { format: 'pt' } like transformers. */
+  metadata?: Record<string, string>;
+}
+
+/** Tokenizer-related files copied by writeCheckpoint's `tokenizerFrom`. */
+export const TOKENIZER_FILES = [
+  'tokenizer.json',
+  'tokenizer_config.json',
+  'special_tokens_map.json',
+  'added_tokens.json',
+  'vocab.txt',
+  'vocab.json',
+  'merges.txt',
+  'tokenizer.model',
+  'spiece.model',
+  'sentencepiece.bpe.model',
+  'chat_template.jinja',
+  'chat_template.json',
+];
+
+export class CheckpointError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'CheckpointError';
+  }
+}
+
+/** Read a Hugging Face model folder (config.json required). */
+export async function readCheckpoint(dir: string): Promise<Checkpoint> {
+  const configPath = path.join(dir, 'config.json');
+  let text: string;
+  try {
+    text = await fsp.readFile(configPath, 'utf-8');
+  } catch (e) {
+    throw new CheckpointError(`${configPath}: cannot read model config: ${(e as Error).message}`);
+  }
+  let config: unknown;
+  try {
+    config = JSON.parse(text);
+  } catch (e) {
+    throw new CheckpointError(`${configPath}: bad JSON: ${(e as Error).message}`);
+  }
+  if (typeof config !== 'object' || config === null || Array.isArray(config)) {
+    throw new CheckpointError(`${configPath}: not a JSON object`);
+  }
+  const tensors = await readSafetensorsFolder(dir);
+  return { config: config as Record<string, unknown>, tensors, dir };
+}
+
+async function exists(p: string): Promise<boolean> {
+  try {
+    await fsp.access(p);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * Write a model folder atomically: everything goes into a sibling temp folder which is
+ * renamed into place at the end. An existing folder is first renamed aside and only
+ * deleted once the new one is in place; on error the old folder is restored and the
+ * temp folder removed, so `dir` is never half-written.
+ */
+export async function writeCheckpoint(dir: string, opts: WriteCheckpointOptions): Promise<void> {
+  const target = path.resolve(dir);
+  const parent = path.dirname(target);
+  const base = path.basename(target);
+  await fsp.mkdir(parent, { recursive: true });
+  const stamp = `${process.pid}-${Date.now().toString(36)}-${Math.random().toString(36).slice(2, 8)}`;
+  const tmp = path.join(parent, `.${base}.tmp-${stamp}`);
+  const old = path.join(parent, `.${base}.old-${stamp}`);
+  await fsp.mkdir(tmp);
+  let movedOld = false;
+  try {
+    await fsp.writeFile(path.join(tmp, 'config.json'), JSON.stringify(opts.config, null, 2) + '\n');
+    await fsp.writeFile(path.join(tmp, 'model.safetensors'), serializeSafetensors(opts.tensors, opts.metadata ?? { format: 'pt' }));
+    if (opts.tokenizerFrom !== undefined) {
+      let copied = 0;
+      for (const name of TOKENIZER_FILES) {
+        const src = path.join(opts.tokenizerFrom, name);
+        if (await exists(src)) {
+          await fsp.copyFile(src, path.join(tmp, name));
+          copied++;
+        }
+      }
+      if (copied === 0) throw new CheckpointError(`${opts.tokenizerFrom}: no tokenizer files found to copy (looked for ${TOKENIZER_FILES.join(', ')})`);
+    }
+    for (const [name, content] of Object.entries(opts.extraFiles ?? {})) {
+      const rel = path.normalize(name);
+      if (path.isAbsolute(rel) || rel.startsWith('..')) throw new CheckpointError(`extra file name ${JSON.stringify(name)} must be relative and inside the folder`);
+      const dest = path.join(tmp, rel);
+      await fsp.mkdir(path.dirname(dest), { recursive: true });
+      await fsp.writeFile(dest, content);
+    }
+    if (await exists(target)) {
+      await fsp.rename(target, old);
+      movedOld = true;
+    }
+    await fsp.rename(tmp, target);
+  } catch (e) {
+    if (movedOld && !(await exists(target))) await fsp.rename(old, target).catch(() => undefined);
+    await fsp.rm(tmp, { recursive: true, force: true });
+    throw e;
+  }
+  if (movedOld) await fsp.rm(old, { recursive: true, force: true });
+}
