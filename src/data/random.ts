@@ -1,0 +1,56 @@
+// Small, dependency-free seeded randomness. Everything in src/data that needs
+// randomness goes through here so results are reproducible from one seed.
+
+/** A random source returning floats in [0, 1). */
+export type Rng = () => number;
+
+/**
+ * mulberry32: a fast 32-bit PRNG with a single 32-bit state.
+ * Same seed, same sequence, on every platform.
+ */
+export function mulberry32(seed: number): Rng {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+/** Hash a string (FNV-1a, 32 bit) to derive independent sub-seeds, e.g. one per class. */
+export function hashString(s: string, seed = 0x811c9dc5): number {
+  let h = seed >>> 0;
+  for (let i = 0; i < s.length; i++) {
+    h ^= s.charCodeAt(i);
+    h = Math.imul(h, 0x01000193) >>> 0;
+  }
+  return h >>> 0;
+}
+
+/** Combine a numeric seed with a string key into a new 32-bit seed. */
+export function deriveSeed(seed: number, key: string): number {
+  return hashString(key, (hashString(String(seed >>> 0)) ^ 0x9e3779b9) >>> 0);
+}
+
+/** Uniform integer in [0, n). */
+export function randomInt(rng: Rng, n: number): number {
+  return Math.floor(rng() * n);
+}
+
+/**
+ * Fisher–Yates shuffle. Returns a new array; the input is not modified.
+ * `rngOrSeed` is either an Rng or a numeric seed (mulberry32).
+ */
+export function shuffle<T>(items: readonly T[], rngOrSeed: Rng | number): T[] {
+  const rng = typeof rngOrSeed === 'number' ? mulberry32(rngOrSeed) : rngOrSeed;
+  const out = items.slice();
+  for (let i = out.length - 1; i > 0; i--) {
+    const j = randomInt(rng, i + 1);
+    const tmp = out[i]!;
+    out[i] = out[j]!;
+    out[j] = tmp;
+  }
+  return out;
+}
