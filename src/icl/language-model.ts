@@ -26,6 +26,11 @@ export interface LanguageModel {
   readonly id: string;
   readonly contextLength: number;
   tokenize(text: string): Promise<number[]>;
+  /**
+   * Text of a token sequence, where the backend can tell (optional). The OpenAI-compatible server
+   * uses it to give per-token strings and text offsets for `echo` + `logprobs`.
+   */
+  detokenize?(tokens: number[]): Promise<string>;
   /** Log-probabilities of each continuation's tokens after the prompt (rank classification rests on this). */
   scoreContinuations(prompt: string, continuations: string[]): Promise<ContinuationScore[]>;
   generate(prompt: string, options: GenerateOptions): Promise<Generation>;
