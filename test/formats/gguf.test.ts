@@ -96,6 +96,61 @@ function randomBert(vocab: number, prefix: string) {
   return { config, tensors: t };
 }
 
+
+/** Plain-JS reference forward pass of a HF llama (rotate-half RoPE), returning last-position logits. */
+function llamaReferenceLogits(config: Record<string, unknown>, t: Map<string, TensorInput>, ids: number[]): Float32Array {
+  const H = config.hidden_size as number, nH = config.num_attention_heads as number, nKv = config.num_key_value_heads as number;
+  const L = config.num_hidden_layers as number, eps = config.rms_norm_eps as number, theta = config.rope_theta as number;
+  const d = H / nH, T = ids.length;
+  const W = (n: string) => t.get(n)!;
+  const matvec = (w: TensorInput, x: Float32Array): Float32Array => {
+    const [rows, cols] = w.shape as [number, number];
+    const y = new Float32Array(rows);
+    for (let r = 0; r < rows; r++) { let s = 0; for (let c = 0; c < cols; c++) s += w.data[r * cols + c]! * x[c]!; y[r] = s; }
+    return y;
+  };
+  const rms = (x: Float32Array, g: TensorInput): Float32Array => {
+    let ss = 0; for (const v of x) ss += v * v;
+    const k = 1 / Math.sqrt(ss / x.length + eps);
+    return x.map((v, i) => v * k * g.data[i]!);
+  };
+  const rope = (x: Float32Array, heads: number, pos: number): void => {
+    for (let h = 0; h < heads; h++) for (let i = 0; i < d / 2; i++) {
+      const f = pos * theta ** (-(2 * i) / d), c = Math.cos(f), s = Math.sin(f);
+      const a = x[h * d + i]!, b = x[h * d + i + d / 2]!;
+      x[h * d + i] = a * c - b * s; x[h * d + i + d / 2] = b * c + a * s;
+    }
+  };
+  const emb = W('model.embed_tokens.weight');
+  let xs = ids.map((id) => emb.data.slice(id * H, (id + 1) * H));
+  for (let l = 0; l < L; l++) {
+    const p = `model.layers.${l}.`;
+    const hs = xs.map((x) => rms(x, W(`${p}input_layernorm.weight`)));
+    const qs = hs.map((h, pos) => { const q = matvec(W(`${p}self_attn.q_proj.weight`), h); rope(q, nH, pos); return q; });
+    const ks = hs.map((h, pos) => { const k = matvec(W(`${p}self_attn.k_proj.weight`), h); rope(k, nKv, pos); return k; });
+    const vs = hs.map((h) => matvec(W(`${p}self_attn.v_proj.weight`), h));
+    xs = xs.map((x, i) => {
+      const att = new Float32Array(H);
+      for (let h = 0; h < nH; h++) {
+        const kh = Math.floor(h / (nH / nKv));
+        const sc: number[] = [];
+        for (let j = 0; j <= i; j++) { let s = 0; for (let e = 0; e < d; e++) s += qs[i]![h * d + e]! * ks[j]![kh * d + e]!; sc.push(s / Math.sqrt(d)); }
+        const mx = Math.max(...sc); const ex = sc.map((v) => Math.exp(v - mx)); const z = ex.reduce((a, b) => a + b, 0);
+        for (let j = 0; j <= i; j++) for (let e = 0; e < d; e++) att[h * d + e] += (ex[j]! / z) * vs[j]![kh * d + e]!;
+      }
+      const o = matvec(W(`${p}self_attn.o_proj.weight`), att);
+      const x1 = x.map((v, k) => v + o[k]!);
+      const h2 = rms(x1, W(`${p}post_attention_layernorm.weight`));
+      const g = matvec(W(`${p}mlp.gate_proj.weight`), h2), u = matvec(W(`${p}mlp.up_proj.weight`), h2);
+      const a = g.map((v, k) => (v / (1 + Math.exp(-v))) * u[k]!);
+      const dn = matvec(W(`${p}mlp.down_proj.weight`), a);
+      return x1.map((v, k) => v + dn[k]!);
+    });
+  }
+  const last = rms(xs[T - 1]!, W('model.norm.weight'));
+  return matvec(W('lm_head.weight'), last);
+}
+
 test('GGUF writer: header, KV types, arrays, alignment, tensor offsets', async () => {
   const dir = await tmp();
   const file = path.join(dir, 'x.gguf');
@@ -187,7 +242,7 @@ test('llama checkpoint -> GGUF loads in llama.cpp and produces finite next-token
     const ctx = await model.createContext({ contextSize: 64, batchSize: 16 });
     try {
       const seq = ctx.getSequence();
-      const it = seq.evaluateWithMetadata(tokens, { probabilities: true }, { temperature: 0 });
+      const it = seq.evaluateWithMetadata(tokens, { probabilities: true }, { temperature: 1, topK: vocab.size, topP: 1, minP: 0 });
       const first = await it.next();
       await it.return();
       assert.ok(!first.done);
@@ -200,6 +255,14 @@ test('llama checkpoint -> GGUF loads in llama.cpp and produces finite next-token
         sum += p;
       }
       assert.ok(Math.abs(sum - 1) < 1e-3, `probabilities sum to ${sum}`);
+      // Same numbers as a plain-JS forward pass of the HF checkpoint: proves the q/k permutation.
+      const logits = llamaReferenceLogits(config, tensors, tokens as number[]);
+      const mx = Math.max(...logits);
+      const ex = [...logits].map((v) => Math.exp(v - mx));
+      const z = ex.reduce((x, y) => x + y, 0);
+      let maxDiff = 0;
+      for (let i = 0; i < vocab.size; i++) maxDiff = Math.max(maxDiff, Math.abs((probs.get(i as never) ?? 0) - ex[i]! / z));
+      assert.ok(maxDiff < 2e-3, `llama.cpp vs reference probabilities differ by ${maxDiff}`);
     } finally {
       await ctx.dispose();
     }
