@@ -151,6 +151,59 @@ function llamaReferenceLogits(config: Record<string, unknown>, t: Map<string, Te
   return matvec(W('lm_head.weight'), last);
 }
 
+/** Plain-JS reference BERT encoder (token type 0), mean-pooled over the sequence. */
+function bertReferenceMeanPool(config: Record<string, unknown>, t: Map<string, TensorInput>, prefix: string, ids: number[]): Float32Array {
+  const H = config.hidden_size as number, nH = config.num_attention_heads as number, L = config.num_hidden_layers as number;
+  const eps = config.layer_norm_eps as number, d = H / nH, T = ids.length;
+  const W = (n: string) => t.get(prefix + n)!;
+  const lin = (name: string, x: Float32Array): Float32Array => {
+    const w = W(`${name}.weight`), b = W(`${name}.bias`);
+    const [rows, cols] = w.shape as [number, number];
+    const y = new Float32Array(rows);
+    for (let r = 0; r < rows; r++) { let s = b.data[r]!; for (let c = 0; c < cols; c++) s += w.data[r * cols + c]! * x[c]!; y[r] = s; }
+    return y;
+  };
+  const ln = (x: Float32Array, name: string): Float32Array => {
+    const m = x.reduce((a, b) => a + b, 0) / x.length;
+    const v = x.reduce((a, b) => a + (b - m) ** 2, 0) / x.length;
+    const g = W(`${name}.weight`), b = W(`${name}.bias`);
+    return x.map((u, i) => ((u - m) / Math.sqrt(v + eps)) * g.data[i]! + b.data[i]!);
+  };
+  const erf = (x: number): number => { // Abramowitz-Stegun 7.1.26
+    const s = Math.sign(x); x = Math.abs(x);
+    const k = 1 / (1 + 0.3275911 * x);
+    return s * (1 - ((((1.061405429 * k - 1.453152027) * k + 1.421413741) * k - 0.284496736) * k + 0.254829592) * k * Math.exp(-x * x));
+  };
+  const we = W('embeddings.word_embeddings.weight'), pe = W('embeddings.position_embeddings.weight'), te = W('embeddings.token_type_embeddings.weight');
+  let xs = ids.map((id, pos) => ln(new Float32Array(H).map((_, k) => we.data[id * H + k]! + pe.data[pos * H + k]! + te.data[k]!), 'embeddings.LayerNorm'));
+  for (let l = 0; l < L; l++) {
+    const p = `encoder.layer.${l}.`;
+    const qs = xs.map((x) => lin(`${p}attention.self.query`, x));
+    const ks = xs.map((x) => lin(`${p}attention.self.key`, x));
+    const vs = xs.map((x) => lin(`${p}attention.self.value`, x));
+    xs = xs.map((x, i) => {
+      const att = new Float32Array(H);
+      for (let h = 0; h < nH; h++) {
+        const sc: number[] = [];
+        for (let j = 0; j < T; j++) { let s = 0; for (let e = 0; e < d; e++) s += qs[i]![h * d + e]! * ks[j]![h * d + e]!; sc.push(s / Math.sqrt(d)); }
+        const mx = Math.max(...sc); const ex = sc.map((v) => Math.exp(v - mx)); const z = ex.reduce((a, b) => a + b, 0);
+        for (let j = 0; j < T; j++) for (let e = 0; e < d; e++) att[h * d + e] += (ex[j]! / z) * vs[j]![h * d + e]!;
+      }
+      const o = lin(`${p}attention.output.dense`, att);
+      const x1 = ln(x.map((v, k) => v + o[k]!), `${p}attention.output.LayerNorm`);
+      const u = lin(`${p}intermediate.dense`, x1).map((v) => 0.5 * v * (1 + erf(v / Math.SQRT2)));
+      const dn = lin(`${p}output.dense`, u);
+      return ln(x1.map((v, k) => v + dn[k]!), `${p}output.LayerNorm`);
+    });
+  }
+  return new Float32Array(H).map((_, k) => xs.reduce((a, x) => a + x[k]!, 0) / T);
+}
+
+function l2normalize(v: ArrayLike<number>): number[] {
+  const n = Math.sqrt(Array.from(v).reduce((a, b) => a + b * b, 0));
+  return Array.from(v, (x) => x / n);
+}
+
 test('GGUF writer: header, KV types, arrays, alignment, tensor offsets', async () => {
   const dir = await tmp();
   const file = path.join(dir, 'x.gguf');
@@ -315,6 +368,14 @@ test('bert checkpoint (with and without "bert." prefix) -> GGUF loads in llama.c
         assert.equal(emb.vector.length, 64);
         assert.ok(emb.vector.every((v) => Number.isFinite(v)));
         assert.ok(emb.vector.some((v) => v !== 0));
+        // Same direction as a plain-JS BERT forward pass over the same tokens (validates the tensor mapping).
+        const ids = ['[CLS]', 'the', 'cat', 'sat', 'on', 'the', 'mat', '[SEP]'].map((w) => vocab.get(w)!);
+        const fromIds = await ctx.getEmbeddingFor(ids as never);
+        const ref = l2normalize(bertReferenceMeanPool(config, tensors, prefix, ids));
+        const got = l2normalize(fromIds.vector);
+        const maxDiff = Math.max(...ref.map((r, i) => Math.abs(r - got[i]!)));
+        assert.ok(maxDiff < 5e-3, `llama.cpp vs reference BERT embedding differ by ${maxDiff}`);
+        assert.ok(l2normalize(emb.vector).every((v, i) => Math.abs(v - got[i]!) < 1e-4), 'text and explicit-token embeddings agree');
       } finally {
         await ctx.dispose();
       }
