@@ -341,3 +341,9 @@ export function pad(x: Tensor, axis: number, before: number, after: number): Ten
 export function onnxDtypeCode(d: DType): number {
   return { float32: 1, int32: 6, int64: 7, bool: 9, float64: 11 }[d];
 }
+
+/** Index of the maximum along `axis` (int64, axis removed); not differentiable. */
+export function argmax(x: Tensor, axis = -1): Tensor {
+  const a = normAxis('ArgMax', axis, x.rank, x);
+  return x.graph.addNode('ArgMax', [x], { axis: a, keepdims: 0 }, [{ dtype: 'int64', shape: x.shape.filter((_, i) => i !== a) }])[0]!;
+}
