@@ -180,7 +180,7 @@ export function compareBudgets(a: Budget, b: Budget): number {
 }
 
 export function formatBudget(b: Budget): string {
-  return b === 'all' ? 'all' : `${b}/class`;
+  return b === 'all' ? 'all data' : `${b}/class`;
 }
 
 // ---------------------------------------------------------------------------------------------

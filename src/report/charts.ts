@@ -64,7 +64,13 @@ export function learningCurveSpec(results: CompareResults, advice?: Advice): Top
     scale: { domain: [-0.25, Math.max(0, budgets.length - 1) + 0.25], nice: false, zero: false },
     axis: { values: budgets.map((_, i) => i), labelExpr: labelsExpr, grid: false },
   };
-  const color = { field: 'method', type: 'nominal' as const, title: 'method', scale: colors, legend: { orient: 'bottom' as const, columns: 1 } };
+  const color = {
+    field: 'method',
+    type: 'nominal' as const,
+    title: 'method',
+    scale: colors,
+    legend: { orient: 'bottom' as const, columns: 1, symbolType: 'stroke', symbolOpacity: 1, symbolStrokeWidth: 3, symbolSize: 200 },
+  };
   const yMin = Math.max(0, Math.floor((Math.min(...values.map((v) => v.lower), 1) - 0.05) * 10) / 10);
   const y = { field: 'accuracy', type: 'quantitative' as const, title: 'test accuracy (mean over seeds, 95% band)', scale: { domain: [yMin, 1] } };
   const layers: object[] = [
@@ -146,7 +152,7 @@ export function costAccuracySpec(results: CompareResults): TopLevelSpec {
       {
         name: 'costerror',
         mark: { type: 'rule', opacity: 0.6 },
-        encoding: { x, y: { field: 'lower', type: 'quantitative', title: 'test accuracy', scale: { zero: false } }, y2: { field: 'upper' }, color },
+        encoding: { x, y: { field: 'lower', type: 'quantitative', title: 'test accuracy (mean, 95% interval)', scale: { zero: false } }, y2: { field: 'upper' }, color },
       },
       {
         name: 'costpoint',

@@ -151,6 +151,7 @@ h2 { font-size: 18px; margin: 32px 0 8px; border-bottom: 1px solid #e5e5e5; padd
 figure.chart { margin: 0; padding: 8px; border: 1px solid #eee; border-radius: 4px; background: #fff; }
 figure.chart svg { display: block; max-width: 100%; height: auto; }
 figure.chart figcaption { font-size: 12px; color: #555; max-width: 600px; }
+figure.chart.small figcaption { max-width: 360px; }
 table { border-collapse: collapse; margin: 8px 0; font-size: 13px; }
 th, td { border-bottom: 1px solid #e5e5e5; padding: 4px 8px; text-align: left; white-space: nowrap; }
 th { background: #fafafa; font-weight: 600; }
@@ -183,7 +184,7 @@ export function reportHtml(results: CompareResults, advice: Advice, charts: Rend
   const confusionFigures = charts.confusion
     .map(
       (x) =>
-        `<figure class="chart" data-chart="confusion" data-method="${escapeHtml(x.method)}">${inlineSvg(x.svg)}<figcaption>Confusion matrix of ${escapeHtml(methodLabel(results, x.method))} at its best budget (${escapeHtml(formatBudget(x.budget))}), summed over seeds; colour is the share of the gold row.</figcaption></figure>`,
+        `<figure class="chart small" data-chart="confusion" data-method="${escapeHtml(x.method)}">${inlineSvg(x.svg)}<figcaption>Confusion matrix of ${escapeHtml(methodLabel(results, x.method))} at its best budget (${escapeHtml(formatBudget(x.budget))}), summed over seeds; colour is the share of the gold row.</figcaption></figure>`,
     )
     .join('\n');
   return `<!DOCTYPE html>
