@@ -168,6 +168,6 @@ test('no evidence: constraints only, marked as such', () => {
 test('formatAdvice lists the recommendation and every reason', () => {
   const a = advise(clearFt, { queriesPerDay: 100_000, taskChangesPerMonth: 8 });
   const t = formatAdvice(a);
-  assert.match(t, /^Recommendation: fine-tune \(ft:full:tuneshot-base-encoder at (\d+\/class|all)\)/);
+  assert.match(t, /^Recommendation: fine-tune \(ft:full:tuneshot-base-encoder at (\d+\/class|all data)\)/);
   for (const r of a.reasons) assert.ok(t.includes(r.text));
 });
