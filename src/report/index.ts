@@ -1,0 +1,2 @@
+export * from './charts.js';
+export * from './report.js';
