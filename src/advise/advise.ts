@@ -394,7 +394,7 @@ export const RULES: readonly Rule[] = [
       if (!ctx.constraints.needConsistentOutput) return [];
       const f = ctx.bestFinetune;
       const i = ctx.bestIcl;
-      if (!f || !i || !Number.isFinite(f.agreement) || !Number.isFinite(i.agreement)) {
+      if (!f || !i || f.agreement === null || i.agreement === null) {
         return [reason('consistency', 'neither', 0, 'consistent output needed: no agreement measurements to compare; run compare with several seeds', { needConsistentOutput: 'yes' })];
       }
       const figures = { finetuneAgreement: f.agreement, iclAgreement: i.agreement, finetuneSeeds: f.seeds, iclSeeds: i.seeds };

@@ -107,8 +107,8 @@ export const SummaryRowSchema = z.object({
   minAccuracy: z.number(),
   maxAccuracy: z.number(),
   meanMacroF1: z.number(),
-  /** Fraction of test inputs predicted identically by every seed. */
-  agreement: z.number(),
+  /** Fraction of test inputs predicted identically by every seed; null when predictions were not recorded. */
+  agreement: z.number().nullable(),
   meanTrainSeconds: z.number(),
   meanTrainFlops: z.number(),
   p50Ms: z.number(),
@@ -258,7 +258,7 @@ export function summarize(cells: readonly Cell[], options: SummarizeOptions = {}
       minAccuracy: sp.min,
       maxAccuracy: sp.max,
       meanMacroF1: mean(cs.map((c) => c.metrics.macroF1)),
-      agreement: havePreds ? agreement(preds) : NaN,
+      agreement: havePreds ? agreement(preds) : null,
       meanTrainSeconds: mean(cs.map((c) => c.train.wallSeconds)),
       meanTrainFlops: mean(cs.map((c) => c.train.flops)),
       p50Ms: mean(cs.map((c) => c.inference.p50Ms)),

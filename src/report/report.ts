@@ -68,7 +68,7 @@ function summaryTable(results: CompareResults): Table {
       `[${f3(r.ci.lower)}, ${f3(r.ci.upper)}]${r.ci.basis === 'seeds' ? ' (seeds)' : r.ci.basis === 'none' ? ' (1 seed)' : ''}`,
       f3(r.stdAccuracy),
       f3(r.meanMacroF1),
-      f3(r.agreement),
+      r.agreement === null ? 'n/a' : f3(r.agreement),
       fmtSeconds(r.meanTrainSeconds),
       fmtMs(r.p50Ms),
       fmtMs(r.p95Ms),

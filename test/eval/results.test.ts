@@ -51,6 +51,7 @@ test('summarize: without gold, a t-interval over seeds; one seed gives a point',
   assert.ok(Math.abs(r.ci.lower - (0.82 - half)) < 1e-9);
   assert.ok(Math.abs(r.ci.upper - (0.82 + half)) < 1e-9);
   assert.equal(rows[1]!.ci.basis, 'none');
+  assert.equal(r.agreement, null, 'no predictions recorded');
   assert.equal(rows[1]!.ci.lower, 0.9);
 });
 
