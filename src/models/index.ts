@@ -1,0 +1,4 @@
+export * from './config.js';
+export * from './model.js';
+export * from './inference.js';
+export { encoderPrefix } from './families.js';
