@@ -258,7 +258,7 @@ export function continuationLogprobs(lp: CompletionLogprobs, promptLength: numbe
   for (let i = start; i < n; i++) {
     if (lp.text_offset[i]! >= totalLength) break; // tokens generated past the echo (max_tokens > 0)
     const v = lp.token_logprobs[i];
-    if (typeof v !== 'number') throw new Error('the continuation includes the first token of the text, which has no logprob');
+    if (typeof v !== 'number') throw new EchoUnsupportedError('no logprob for a continuation token (the server gave the text as one token?)');
     out.push(v);
   }
   return out;
