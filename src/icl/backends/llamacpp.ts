@@ -14,6 +14,8 @@ export interface LlamaCppOptions {
   gpuLayers?: number | 'auto';
   /** Disable embeddings even if the model could give them. */
   embeddings?: boolean;
+  /** GPU backend for node-llama-cpp's getLlama (default false: CPU). */
+  gpu?: false | 'auto' | 'cuda' | 'vulkan' | 'metal';
 }
 
 // Minimal structural types of the node-llama-cpp API used here (so this file type-checks without it).
@@ -185,7 +187,13 @@ export class LlamaCppLanguageModel implements LanguageModel {
 
 export async function loadLlamaCppModel(options: LlamaCppOptions): Promise<LlamaCppLanguageModel> {
   const nlc = await importNodeLlamaCpp();
-  const llama = await nlc.getLlama({ gpu: false });
+  const llama = await nlc.getLlama({
+    gpu: options.gpu ?? false,
+    build: 'never',
+    skipDownload: true,
+    progressLogs: false,
+    logLevel: 'error',
+  });
   const model = await llama.loadModel({
     modelPath: options.modelPath,
     ...(options.gpuLayers !== undefined ? { gpuLayers: options.gpuLayers } : {}),
