@@ -311,6 +311,23 @@ export function createServer(options: ServerOptions = {}): FastifyInstance {
   });
   app.decorate('tuneshotMetrics', metrics);
 
+  // Graceful shutdown: Fastify stops accepting and waits for in-flight requests; connections kept
+  // alive by clients would hold close() until their keep-alive timeout, so answers sent while
+  // closing say `connection: close` and idle sockets are closed as soon as they become idle.
+  let closing = false;
+  let idleSweeper: NodeJS.Timeout | undefined;
+  app.addHook('preClose', async () => {
+    closing = true;
+    idleSweeper = setInterval(() => app.server.closeIdleConnections(), 50);
+    idleSweeper.unref();
+  });
+  app.addHook('onClose', async () => {
+    if (idleSweeper) clearInterval(idleSweeper);
+  });
+  app.addHook('onSend', async (_req, reply) => {
+    if (closing) reply.header('connection', 'close');
+  });
+
   const expectedDigest = options.apiKey !== undefined ? sha256(options.apiKey) : undefined;
 
   app.addHook('onRequest', async (req) => {

@@ -56,8 +56,12 @@ interface NlcCompletion {
   ): Promise<{ response: string; metadata: { stopReason: string } }>;
   dispose(options?: { disposeSequence?: boolean }): void;
 }
+interface NlcLlama {
+  loadModel(options: Record<string, unknown>): Promise<NlcModel>;
+  dispose(): Promise<void>;
+}
 interface NlcModule {
-  getLlama(options?: Record<string, unknown>): Promise<{ loadModel(options: Record<string, unknown>): Promise<NlcModel> }>;
+  getLlama(options?: Record<string, unknown>): Promise<NlcLlama>;
   LlamaCompletion: new (options: { contextSequence: NlcSequence; autoDisposeSequence?: boolean }) => NlcCompletion;
 }
 
@@ -93,6 +97,7 @@ export class LlamaCppLanguageModel implements LanguageModel {
     modelPath: string,
     contextLength: number,
     embeddings: boolean,
+    private readonly llama?: NlcLlama,
   ) {
     this.id = `llamacpp:${modelPath}`;
     this.contextLength = contextLength;
@@ -182,6 +187,8 @@ export class LlamaCppLanguageModel implements LanguageModel {
     if (this.embeddingContext) await (await this.embeddingContext).dispose();
     await this.context.dispose();
     await this.model.dispose();
+    // The native backend keeps worker threads alive until disposed.
+    await this.llama?.dispose();
   }
 }
 
@@ -208,5 +215,6 @@ export async function loadLlamaCppModel(options: LlamaCppOptions): Promise<Llama
     options.modelPath,
     contextLength,
     options.embeddings ?? true,
+    llama,
   );
 }
