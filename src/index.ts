@@ -1,2 +1,17 @@
 // tuneshot's typed library API. The CLI (src/cli) only calls what is exported here.
 export * from './engine/index.js';
+export * from './models/index.js';
+export { readSafetensors, writeSafetensors, readSafetensorsFolder, SafetensorsError } from './formats/safetensors.js';
+export { readCheckpoint, writeCheckpoint, CheckpointError } from './formats/checkpoint.js';
+export { Tokenizer } from './formats/tokenizer.js';
+export { writeGguf, readGgufHeader, checkpointToGguf } from './formats/gguf.js';
+export { loadExamples, sampleBudget, DataError, shuffle, builtinDataset, corpusPath, buildCorpus, readTextStream, trainTokenizer } from './data/index.js';
+export type { Example, LoadOptions } from './data/index.js';
+export * from './predictor.js';
+export type { LanguageModel, ContinuationScore, GenerateOptions as LmGenerateOptions, Generation } from './icl/language-model.js';
+export { finetune, mergeLora } from './train/finetune.js';
+export type { FinetuneOptions, FinetuneResult, Method } from './train/finetune.js';
+export { FineTunedClassifier, FineTunedGenerator, loadClassifier } from './train/adapted.js';
+export { pretrain } from './train/pretrain.js';
+export type { PretrainOptions, PretrainResult } from './train/pretrain.js';
+export { resolveModel, EMBEDDED_MODELS } from './models/resolve.js';

@@ -4,20 +4,9 @@
 /** A random source returning floats in [0, 1). */
 export type Rng = () => number;
 
-/**
- * mulberry32: a fast 32-bit PRNG with a single 32-bit state.
- * Same seed, same sequence, on every platform.
- */
-export function mulberry32(seed: number): Rng {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** mulberry32, the engine's seeded generator (one implementation for the whole project). */
+export { mulberry32 } from '../engine/random.js';
+import { mulberry32 } from '../engine/random.js';
 
 /** Hash a string (FNV-1a, 32 bit) to derive independent sub-seeds, e.g. one per class. */
 export function hashString(s: string, seed = 0x811c9dc5): number {

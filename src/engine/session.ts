@@ -58,6 +58,11 @@ export class ParamStore {
 
 export interface CompileOptions {
   threads?: number;
+  /**
+   * A session of its own, not shared through the cache: needed for graphs with Dropout, whose
+   * kernel keeps its random generator across runs (a shared session would replay different masks).
+   */
+  fresh?: boolean;
 }
 
 /** A compiled computation: fixed outputs of one graph, runnable many times with new feeds. */
@@ -73,7 +78,7 @@ export class Program {
     this.feeds = feeds;
     const threads = options.threads ?? defaultThreads();
     this.hash = createHash('sha1').update(bytes).update(String(threads)).digest('hex');
-    let s = sessionCache.get(this.hash);
+    let s = options.fresh ? undefined : sessionCache.get(this.hash);
     if (!s) {
       s = ort.InferenceSession.create(bytes, {
         intraOpNumThreads: threads,
@@ -84,7 +89,7 @@ export class Program {
         sessionCache.delete(this.hash);
         throw new GraphError(`ONNX Runtime rejected the graph: ${err.message}`);
       });
-      sessionCache.set(this.hash, s);
+      if (!options.fresh) sessionCache.set(this.hash, s);
       s.catch(() => {}); // reported when run() awaits it; never an unhandled rejection
     }
     this.session = s;

@@ -36,7 +36,8 @@ export class Trainer {
     this.trainable = trainable;
     const grads = grad(loss, trainable);
     this.gradTensors = trainable.map((p) => grads.get(p)!);
-    this.program = new Program([loss, ...(options.extraOutputs ?? []), ...this.gradTensors]);
+    const outputs = [loss, ...(options.extraOutputs ?? []), ...this.gradTensors];
+    this.program = new Program(outputs, { fresh: loss.graph.nodes.some((n) => n.op === 'Dropout') });
     this.gradBufs = trainable.map((p) => new Float32Array(store.get(p.name)!.data.length));
     this.accBufs = trainable.map((p) => new Float32Array(store.get(p.name)!.data.length));
     this.into = new Map(this.gradTensors.map((g, i) => [g, this.gradBufs[i]!]));

@@ -68,7 +68,7 @@ export function bertMlmHead(b: Builder, h: Tensor): Tensor {
 /** Sequence-classification logits [B, C] from the first token, as each model type's HF head does it. */
 export function bertClassifierHead(b: Builder, h: Tensor, numLabels: number, pooling: 'cls' | 'mean', mask?: Tensor): Tensor {
   const c = b.cfg, H = c.hidden, pre = encoderPrefix(c.modelType);
-  const first = pooling === 'mean' && mask ? meanPool(h, mask) : o.squeeze(o.slice(h, 1, 0, 1), [1]);
+  const first = pooling === 'mean' && mask ? meanPool(h, mask) : o.gather(h, o.scalar(h.graph, 0, 'int64'), 1);
   if (c.modelType === 'roberta') {
     const t = o.tanh(b.linear(b.dropout(first, c.hiddenDropout), 'classifier.dense', H, H));
     return b.linear(b.dropout(t, c.hiddenDropout), 'classifier.out_proj', H, numLabels);

@@ -19,11 +19,24 @@ export interface ForwardOutputs {
   present?: Array<{ k: Tensor; v: Tensor }>;
 }
 
+/** LoRA adapters (Hu et al. 2021) as PEFT configures them: rank, scaling alpha/r, dropout, target module names. */
+export interface LoraSpec {
+  r: number;
+  alpha: number;
+  dropout: number;
+  /** Module name suffixes, as PEFT's target_modules (e.g. "query", "value", "q_proj"). */
+  targetModules: string[];
+}
+
+export function isLoraTarget(module: string, spec: LoraSpec): boolean {
+  return spec.targetModules.some((t) => module === t || module.endsWith(`.${t}`));
+}
+
 /** Graph-building context: the graph, the config, and parameters created once per HF name. */
 export class Builder {
   private made = new Map<string, Tensor>();
   private dropouts = 0;
-  constructor(readonly g: Graph, readonly cfg: ModelConfig, readonly training: boolean, readonly seed = 0) {}
+  constructor(readonly g: Graph, readonly cfg: ModelConfig, readonly training: boolean, readonly seed = 0, readonly lora?: LoraSpec) {}
 
   p(name: string, shape: number[]): Tensor {
     let t = this.made.get(name);
@@ -37,7 +50,13 @@ export class Builder {
 
   /** torch.nn.Linear: weight stored [out, in]. */
   linear(x: Tensor, name: string, inDim: number, outDim: number, bias = true): Tensor {
-    const y = o.matmul(x, o.transpose(this.p(`${name}.weight`, [outDim, inDim]), [1, 0]));
+    let y = o.matmul(x, o.transpose(this.p(`${name}.weight`, [outDim, inDim]), [1, 0]));
+    if (this.lora && isLoraTarget(name, this.lora)) {
+      // W x + (alpha / r) B A dropout(x), with A [r, in] and B [out, r] named as PEFT names them.
+      const a = this.p(`${name}.lora_A.weight`, [this.lora.r, inDim]), b = this.p(`${name}.lora_B.weight`, [outDim, this.lora.r]);
+      const low = o.matmul(o.matmul(this.dropout(x, this.lora.dropout), o.transpose(a, [1, 0])), o.transpose(b, [1, 0]));
+      y = o.add(y, o.mul(low, this.lora.alpha / this.lora.r));
+    }
     return bias ? o.add(y, this.p(`${name}.bias`, [outDim])) : y;
   }
 

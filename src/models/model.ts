@@ -6,7 +6,7 @@ import { Graph, ParamStore, Program, Tensor, mulberry32, normalArray, ops as o, 
 import { readCheckpoint, writeCheckpoint } from '../formats/checkpoint.js';
 import { Tokenizer } from '../formats/tokenizer.js';
 import { ModelConfig, parseConfig } from './config.js';
-import { Builder, ForwardInputs } from './layers.js';
+import { Builder, ForwardInputs, LoraSpec } from './layers.js';
 import { bertClassifierHead, bertForward, bertMlmHead, causalLmHead, decoderClassifierHead, encoderPrefix, gpt2Forward, llamaForward } from './families.js';
 
 export type Head = 'base' | 'mlm' | 'clm' | 'cls';
@@ -26,6 +26,10 @@ export interface GraphOptions {
   /** MLM training: compute the head only at the masked positions (fed as flat indices). */
   maskedOnly?: boolean;
   dropoutSeed?: number;
+  /** Training graph without dropout (exactly reproducible across resumes). */
+  noDropout?: boolean;
+  /** Add LoRA adapters to the target linear layers. */
+  lora?: LoraSpec;
 }
 
 export interface BuiltGraph {
@@ -41,8 +45,11 @@ const isNorm = (name: string) => /(LayerNorm|layer_norm|layernorm|ln_1|ln_2|ln_f
 
 /** Parameters that exist only for a task head and may be freshly initialized when fine-tuning. */
 export function isHeadParam(name: string): boolean {
+  if (isLoraParam(name)) return true;
   return /^(classifier|score|pre_classifier)\b|\.pooler\./.test(name) || name.startsWith('lm_head.') || name.startsWith('cls.') || name.startsWith('vocab_');
 }
+
+export const isLoraParam = (name: string) => /\.lora_[AB]\.weight$/.test(name);
 
 export class TransformerModel {
   private programs = new Map<string, { program: Program; built: BuiltGraph }>();
@@ -68,7 +75,7 @@ export class TransformerModel {
   build(opts: GraphOptions): BuiltGraph {
     const g = new Graph();
     const cfg = this.config;
-    const b = new Builder(g, cfg, !!opts.training, opts.dropoutSeed ?? 0);
+    const b = new Builder(g, cfg, !!opts.training && !opts.noDropout, opts.dropoutSeed ?? 0, opts.lora);
     const inputs: BuiltGraph['inputs'] = {
       ids: g.input('input_ids', 'int64', ['batch', 'seq']),
       positions: g.input('position_ids', 'int64', ['batch', 'seq']),
@@ -217,6 +224,12 @@ export class TransformerModel {
 /** Initial value of a parameter by its HF name: norms 1/0, biases 0, everything else normal(0, 0.02). */
 export function initValue(name: string, shape: number[], seed: number): Float32Array {
   const n = shape.reduce((a, b) => a * b, 1);
+  // LoRA: B starts at zero so the adapted model starts exactly at the base model; A like PEFT's Kaiming-uniform.
+  if (name.endsWith('.lora_B.weight')) return new Float32Array(n);
+  if (name.endsWith('.lora_A.weight')) {
+    const r = mulberry32(subSeed(seed, name)), bound = 1 / Math.sqrt(shape[1]!);
+    return Float32Array.from({ length: n }, () => (r() * 2 - 1) * bound);
+  }
   if (isNorm(name)) return name.endsWith('.weight') ? new Float32Array(n).fill(1) : new Float32Array(n);
   if (name.endsWith('bias')) return new Float32Array(n);
   return normalArray(n, 0.02, mulberry32(subSeed(seed, name)));

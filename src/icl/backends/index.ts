@@ -52,3 +52,8 @@ registerBackend('llamacpp', async (spec) => {
   const { loadLlamaCppModel } = await import('./llamacpp.js');
   return loadLlamaCppModel({ ...(spec as object), modelPath: spec.model });
 });
+
+registerBackend('builtin', async (spec) => {
+  const { BuiltinLanguageModel } = await import('./builtin.js');
+  return BuiltinLanguageModel.load(spec.model);
+});

@@ -1,0 +1,41 @@
+import type { Command } from 'commander';
+import { corpusPath } from '../data/corpus.js';
+import { pretrain } from '../train/pretrain.js';
+import { float, int } from './main.js';
+
+export function registerPretrain(program: Command): void {
+  program
+    .command('pretrain')
+    .description('pre-train a transformer from scratch (masked LM for encoders, causal LM for decoders)')
+    .requiredOption('--objective <mlm|clm>', 'mlm (encoder) or clm (decoder)')
+    .option('--corpus <paths...>', 'text files, folders or .jsonl files; "builtin" for the built-in English corpus', ['builtin'])
+    .option('--text-field <name>', 'field holding the text in .jsonl corpora', 'text')
+    .requiredOption('--out <folder>', 'output model folder')
+    .option('--size <name>', 'named architecture (bert-nano, bert-mini, bert-small, llama-nano, llama-mini, gpt2-mini)')
+    .option('--config <config.json>', 'architecture from a Hugging Face config.json')
+    .option('--vocab-size <n>', 'tokenizer vocabulary size', int, 8192)
+    .option('--seq-len <n>', 'tokens a sequence', int, 128)
+    .option('--batch-size <n>', 'sequences a micro-batch', int, 32)
+    .option('--accumulate <n>', 'micro-batches a step (gradient accumulation)', int, 1)
+    .requiredOption('--steps <n>', 'optimizer steps', int)
+    .option('--lr <x>', 'peak learning rate', float, 1e-3)
+    .option('--warmup <n>', 'warmup steps (default 6% of steps)', int)
+    .option('--schedule <kind>', 'linear, cosine or constant', 'linear')
+    .option('--whole-word-mask', 'mask whole words (WordPiece continuation pieces follow their word)')
+    .option('--checkpoint-every <n>', 'steps between checkpoints', int, 200)
+    .option('--resume', 'continue from the last checkpoint')
+    .option('--seed <n>', 'random seed', int, 0)
+    .option('--quiet', 'no progress output')
+    .action(async (o) => {
+      const corpus: string[] = [];
+      for (const c of o.corpus as string[]) corpus.push(c === 'builtin' ? await corpusPath() : c);
+      const r = await pretrain({
+        objective: o.objective, corpus, textField: o.textField, out: o.out, size: o.size, configPath: o.config, vocabSize: o.vocabSize,
+        seqLen: o.seqLen, batchSize: o.batchSize, accumulate: o.accumulate, steps: o.steps, lr: o.lr, warmupSteps: o.warmup,
+        schedule: o.schedule, wholeWordMask: !!o.wholeWordMask, checkpointEvery: o.checkpointEvery, resume: !!o.resume, seed: o.seed,
+        quiet: !!o.quiet, command: `tuneshot ${process.argv.slice(2).join(' ')}`,
+      });
+      const metric = r.heldOut.accuracy !== undefined ? `held-out masked accuracy ${(r.heldOut.accuracy * 100).toFixed(2)}%` : `held-out perplexity ${r.heldOut.perplexity?.toFixed(2)}`;
+      console.log(`${r.out}: ${r.steps} steps, ${r.tokensSeen} tokens, ${(r.wallSeconds / 60).toFixed(1)} min, ${metric}`);
+    });
+}

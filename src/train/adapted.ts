@@ -1,0 +1,71 @@
+// Fine-tuned models behind the one `predict` interface (src/predictor.ts), and loading them back.
+import { existsSync, readFileSync } from 'node:fs';
+import * as path from 'node:path';
+import type { Classifier, PredictInput, Prediction } from '../predictor.js';
+import { TransformerModel } from '../models/model.js';
+import { forwardTexts, generate } from '../models/inference.js';
+import { resolveModel } from '../models/resolve.js';
+
+export interface ClassifierOptions {
+  method?: string;
+  pooling?: 'cls' | 'mean';
+  maxLength: number;
+  batchSize?: number;
+}
+
+export class FineTunedClassifier implements Classifier {
+  readonly id: string;
+  constructor(readonly model: TransformerModel, readonly labels: readonly string[], readonly options: ClassifierOptions) {
+    this.id = `ft:${options.method ?? 'full'}:${path.basename(model.sourceDir ?? 'model')}`;
+  }
+
+  async predict(inputs: PredictInput[]): Promise<Prediction[]> {
+    if (inputs.length === 0) return [];
+    const logits = await forwardTexts(this.model, inputs.map((i) => i.text), {
+      head: 'cls', numLabels: this.labels.length, pooling: this.options.pooling, pairs: inputs.map((i) => i.textPair),
+      maxLength: this.options.maxLength, batchSize: this.options.batchSize ?? 32,
+    });
+    return logits.map((l) => {
+      const max = Math.max(...l);
+      const e = Array.from(l, (v) => Math.exp(v - max));
+      const z = e.reduce((a, b) => a + b, 0);
+      let best = 0;
+      for (let i = 1; i < e.length; i++) if (e[i]! > e[best]!) best = i;
+      return { label: this.labels[best]!, probs: Object.fromEntries(this.labels.map((lab, i) => [lab, e[i]! / z])) };
+    });
+  }
+
+  /** Size of the weights on disk in float32. */
+  get bytes(): number {
+    return this.model.numParams() * 4;
+  }
+}
+
+export class FineTunedGenerator {
+  constructor(readonly model: TransformerModel, readonly options: { maxLength: number }) {}
+  async generate(prompts: string[], maxTokens = 64): Promise<string[]> {
+    const out: string[] = [];
+    for (const p of prompts) out.push((await generate(this.model, p, { maxTokens, stop: ['\n'] })).text);
+    return out;
+  }
+}
+
+/** Load a fine-tuned classifier folder (config.json with id2label) as a Classifier. */
+export async function loadClassifier(nameOrDir: string): Promise<FineTunedClassifier> {
+  const dir = resolveModel(nameOrDir);
+  const model = await TransformerModel.load(dir);
+  const labels = model.labels;
+  if (labels.length === 0) throw new Error(`${path.join(dir, 'config.json')}: no id2label: not a classification model (fine-tune it with --task classify first)`);
+  const raw = model.config.raw['tuneshot'] as { method?: string; pooling?: 'cls' | 'mean'; max_length?: number } | undefined;
+  model.ensureParams({ head: 'cls', numLabels: labels.length, pooling: raw?.pooling }, 0, path.join(dir, 'model.safetensors'));
+  return new FineTunedClassifier(model, labels, { method: raw?.method, pooling: raw?.pooling, maxLength: raw?.max_length ?? 128 });
+}
+
+export function isClassifierFolder(dir: string): boolean {
+  try {
+    const cfg = JSON.parse(readFileSync(path.join(dir, 'config.json'), 'utf8'));
+    return !!cfg.id2label && existsSync(path.join(dir, 'model.safetensors'));
+  } catch {
+    return false;
+  }
+}

@@ -1,0 +1,370 @@
+// Pre-training from scratch: a tokenizer trained on the corpus, packed sequences, masked-LM
+// (encoders) or causal-LM (decoders) objective, atomic checkpoints and exact resume.
+import { createHash } from 'node:crypto';
+import { existsSync, mkdirSync, readFileSync, statSync, writeFileSync, readdirSync } from 'node:fs';
+import * as path from 'node:path';
+import { AdamW, HostTensor, Trainer, mulberry32, subSeed } from '../engine/index.js';
+import { Tokenizer } from '../formats/tokenizer.js';
+import { readSafetensors, serializeSafetensors, writeFileAtomic } from '../formats/safetensors.js';
+import { readTextStream } from '../data/corpus.js';
+import { trainTokenizer } from '../data/train-tokenizer.js';
+import { NAMED_SIZES, parseConfig } from '../models/config.js';
+import { TransformerModel } from '../models/model.js';
+import { Progress } from './progress.js';
+
+export interface PretrainOptions {
+  objective: 'mlm' | 'clm';
+  /** Files, folders, or .jsonl files (with `textField`). */
+  corpus: string[];
+  textField?: string;
+  out: string;
+  /** A named size (bert-mini, llama-mini, ...) or a config.json path. */
+  size?: string;
+  configPath?: string;
+  vocabSize?: number;
+  seqLen?: number;
+  batchSize?: number;
+  accumulate?: number;
+  steps: number;
+  lr?: number;
+  warmupSteps?: number;
+  schedule?: 'linear' | 'cosine' | 'constant';
+  weightDecay?: number;
+  clipNorm?: number;
+  maskProb?: number;
+  wholeWordMask?: boolean;
+  /** Every n-th document goes to the held-out slice. */
+  heldOutEvery?: number;
+  checkpointEvery?: number;
+  resume?: boolean;
+  seed?: number;
+  quiet?: boolean;
+  /** Exact command line, recorded in the model card. */
+  command?: string;
+  /** Stop after this many steps of this process (for tests that simulate a crash). */
+  stopAfter?: number;
+}
+
+export interface PretrainResult {
+  out: string;
+  steps: number;
+  tokensSeen: number;
+  wallSeconds: number;
+  params: number;
+  heldOut: { loss: number; accuracy?: number; perplexity?: number; tokens: number };
+  losses: number[];
+}
+
+interface TrainerState {
+  step: number;
+  losses: number[];
+  tokensSeen: number;
+  wallSeconds: number;
+  options: Record<string, unknown>;
+}
+
+const CKPT = 'checkpoint';
+
+/** Tokenize the corpus once into packed int32 token streams (train + held-out), cached in `dir`. */
+async function tokenStreams(tok: Tokenizer, o: Required<Pick<PretrainOptions, 'corpus' | 'heldOutEvery' | 'objective'>> & { textField?: string }, dir: string) {
+  const trainPath = path.join(dir, 'train.i32'), heldPath = path.join(dir, 'heldout.i32');
+  if (existsSync(trainPath) && existsSync(heldPath)) {
+    const load = (p: string) => { const b = readFileSync(p); return new Int32Array(b.buffer, b.byteOffset, b.byteLength / 4); };
+    return { train: load(trainPath), held: load(heldPath) };
+  }
+  const sep = o.objective === 'mlm' ? tok.sepId : (tok.eosId ?? tok.sepId);
+  if (sep === undefined) throw new Error('pretrain: the tokenizer has no [SEP]/EOS token to separate documents');
+  const train: number[] = [], held: number[] = [];
+  let i = 0;
+  for await (const doc of readTextStream(o.corpus, { field: o.textField })) {
+    const ids = tok.encode(doc, null, { addSpecialTokens: false });
+    const dst = i++ % o.heldOutEvery === o.heldOutEvery - 1 ? held : train;
+    for (const id of ids) dst.push(id);
+    dst.push(sep);
+  }
+  if (train.length === 0) throw new Error(`pretrain: the corpus (${o.corpus.join(', ')}) has no text`);
+  mkdirSync(dir, { recursive: true });
+  await writeFileAtomic(trainPath, new Uint8Array(Int32Array.from(train).buffer));
+  await writeFileAtomic(heldPath, new Uint8Array(Int32Array.from(held).buffer));
+  return { train: Int32Array.from(train), held: Int32Array.from(held) };
+}
+
+/** Plain-text files for tokenizer training (jsonl corpora are extracted to a text file first). */
+async function tokenizerTrainingFiles(corpus: string[], field: string | undefined, cacheDir: string): Promise<string[]> {
+  const files: string[] = [];
+  const walk = (p: string) => {
+    if (statSync(p).isDirectory()) for (const e of readdirSync(p).sort()) { if (!e.startsWith('.')) walk(path.join(p, e)); }
+    else files.push(p);
+  };
+  corpus.forEach(walk);
+  if (files.every((f) => !f.endsWith('.jsonl'))) return files;
+  const text: string[] = [];
+  for await (const doc of readTextStream(corpus, { field })) text.push(doc);
+  mkdirSync(cacheDir, { recursive: true });
+  const p = path.join(cacheDir, 'tokenizer-corpus.txt');
+  writeFileSync(p, text.join('\n\n'));
+  return [p];
+}
+
+/** MLM masking (BERT): select `prob` of non-special tokens; 80% [MASK], 10% random, 10% kept. */
+export function maskTokens(ids: Int32Array, opts: { prob: number; maskId: number; vocabSize: number; special: Set<number>; rand: () => number; wordStart?: (id: number) => boolean }): { input: Int32Array; positions: number[]; labels: number[] } {
+  const input = Int32Array.from(ids);
+  const positions: number[] = [], labels: number[] = [];
+  let selectWord = false;
+  for (let i = 0; i < ids.length; i++) {
+    const id = ids[i]!;
+    if (opts.special.has(id)) { selectWord = false; continue; }
+    // Whole-word masking: a continuation piece ("##ing") follows the decision of its word's first piece.
+    const select: boolean = opts.wordStart && !opts.wordStart(id) && i > 0 ? selectWord : opts.rand() < opts.prob;
+    selectWord = select;
+    if (!select) continue;
+    positions.push(i);
+    labels.push(id);
+    const r = opts.rand();
+    if (r < 0.8) input[i] = opts.maskId;
+    else if (r < 0.9) input[i] = Math.floor(opts.rand() * opts.vocabSize);
+  }
+  if (positions.length === 0) {
+    // Never an empty batch: mask the first non-special token.
+    const i = ids.findIndex((id) => !opts.special.has(id));
+    positions.push(i);
+    labels.push(ids[i]!);
+    input[i] = opts.maskId;
+  }
+  return { input, positions, labels };
+}
+
+/** One packed sequence by index: [CLS] chunk [SEP] for MLM, a raw chunk for CLM. */
+function sequence(stream: Int32Array, index: number, bodyLen: number, tok: Tokenizer, objective: 'mlm' | 'clm'): Int32Array {
+  const body = stream.subarray(index * bodyLen, (index + 1) * bodyLen);
+  if (objective === 'clm') return body;
+  const s = new Int32Array(bodyLen + 2);
+  s[0] = tok.clsId!;
+  s.set(body, 1);
+  s[bodyLen + 1] = tok.sepId!;
+  return s;
+}
+
+function batchFeeds(model: TransformerModel, seqs: Int32Array[], objective: 'mlm' | 'clm', tok: Tokenizer, rand: () => number, o: { maskProb: number; wholeWordMask: boolean }): { feeds: Record<string, HostTensor>; tokens: number } {
+  const B = seqs.length, T = seqs[0]!.length;
+  const common = (ids: Int32Array[]): Record<string, HostTensor> => ({
+    input_ids: { data: BigInt64Array.from(ids.flatMap((s) => Array.from(s)), BigInt), shape: [B, T] },
+    position_ids: { data: BigInt64Array.from({ length: B * T }, (_, i) => BigInt((i % T) + model.config.positionOffset)), shape: [B, T] },
+    token_type_ids: { data: new BigInt64Array(B * T), shape: [B, T] },
+  });
+  if (objective === 'clm') {
+    const bias = new Float32Array(T * T);
+    for (let t = 0; t < T; t++) for (let s = t + 1; s < T; s++) bias[t * T + s] = -1e9;
+    const labels = seqs.flatMap((s) => Array.from(s, (_, t) => (t + 1 < T ? s[t + 1]! : -100)));
+    const feeds = common(seqs);
+    delete feeds['token_type_ids'];
+    return { feeds: { ...feeds, attention_bias: { data: bias, shape: [1, 1, T, T] }, labels: { data: BigInt64Array.from(labels, BigInt), shape: [labels.length] } }, tokens: B * T };
+  }
+  const special = new Set([tok.clsId, tok.sepId, tok.padId].filter((x): x is number => x !== undefined));
+  const wordStart = o.wholeWordMask ? (id: number) => !(tok.idToToken(id) ?? '').startsWith('##') : undefined;
+  const masked = seqs.map((s) => maskTokens(s, { prob: o.maskProb, maskId: tok.maskId!, vocabSize: model.config.vocabSize, special, rand, wordStart }));
+  return {
+    feeds: {
+      ...common(masked.map((m) => m.input)),
+      attention_bias: { data: new Float32Array(B * T), shape: [B, 1, 1, T] },
+      masked_index: { data: BigInt64Array.from(masked.flatMap((m, b) => m.positions.map((p) => BigInt(b * T + p)))), shape: [masked.reduce((a, m) => a + m.positions.length, 0)] },
+      labels: { data: BigInt64Array.from(masked.flatMap((m) => m.labels), BigInt), shape: [masked.reduce((a, m) => a + m.labels.length, 0)] },
+    },
+    tokens: B * T,
+  };
+}
+
+/** Held-out evaluation with a fixed masking seed: MLM loss and accuracy, or CLM loss and perplexity. */
+async function evaluate(model: TransformerModel, held: Int32Array, bodyLen: number, tok: Tokenizer, objective: 'mlm' | 'clm', o: { maskProb: number; wholeWordMask: boolean; batchSize: number }, maxSeqs = 256) {
+  const n = Math.min(maxSeqs, Math.floor(held.length / bodyLen));
+  if (n === 0) return { loss: NaN, tokens: 0 };
+  const built = model.program({ head: objective, maskedOnly: objective === 'mlm' });
+  const rand = mulberry32(12345);
+  let lossSum = 0, count = 0, correct = 0;
+  const V = model.config.vocabSize;
+  for (let i = 0; i < n; i += o.batchSize) {
+    const seqs = Array.from({ length: Math.min(o.batchSize, n - i) }, (_, k) => sequence(held, i + k, bodyLen, tok, objective));
+    const { feeds } = batchFeeds(model, seqs, objective, tok, rand, o);
+    const [logits] = await built.program.run(feeds, model.params);
+    const l = logits!.data as Float32Array;
+    const labels = feeds['labels']!.data as BigInt64Array;
+    for (let r = 0; r < labels.length; r++) {
+      const y = Number(labels[r]);
+      if (y < 0) continue;
+      let max = -Infinity, arg = 0;
+      for (let j = 0; j < V; j++) { const v = l[r * V + j]!; if (v > max) { max = v; arg = j; } }
+      let z = 0;
+      for (let j = 0; j < V; j++) z += Math.exp(l[r * V + j]! - max);
+      lossSum += max + Math.log(z) - l[r * V + y]!;
+      correct += Number(arg === y);
+      count++;
+    }
+  }
+  const loss = lossSum / count;
+  return objective === 'mlm' ? { loss, accuracy: correct / count, tokens: count } : { loss, perplexity: Math.exp(loss), tokens: count };
+}
+
+/** Pre-train a base model; returns its metrics. Writes `out/` as a Hugging Face folder with a model card. */
+export async function pretrain(opts: PretrainOptions): Promise<PretrainResult> {
+  const o = {
+    vocabSize: 8192, seqLen: 128, batchSize: 32, accumulate: 1, lr: opts.objective === 'mlm' ? 1e-3 : 1e-3, schedule: 'linear' as const,
+    weightDecay: 0.01, clipNorm: 1, maskProb: 0.15, wholeWordMask: false, heldOutEvery: 50, checkpointEvery: 200, seed: 0, ...opts,
+  };
+  const warmup = opts.warmupSteps ?? Math.max(1, Math.round(o.steps * 0.06));
+  const out = path.resolve(o.out);
+  const work = path.join(out + '.work');
+  const ckptDir = path.join(work, CKPT);
+  const tokDir = path.join(work, 'tokenizer');
+  mkdirSync(work, { recursive: true });
+  if (!o.resume && existsSync(path.join(ckptDir, 'trainer_state.json'))) {
+    throw new Error(`pretrain: ${ckptDir} holds a checkpoint from an earlier run; pass --resume to continue it, or remove ${work}`);
+  }
+
+  // 1. Tokenizer, trained on the same corpus with the Hugging Face tokenizers library.
+  if (!existsSync(path.join(tokDir, 'tokenizer.json'))) {
+    const files = await tokenizerTrainingFiles(o.corpus, o.textField, path.join(work, 'data'));
+    trainTokenizer({ kind: o.objective === 'mlm' ? 'wordpiece' : 'bpe', files, vocabSize: o.vocabSize, outDir: tokDir, modelMaxLength: o.seqLen });
+  }
+  const tok = await Tokenizer.fromFolder(tokDir);
+
+  // 2. Packed token streams with a held-out slice.
+  const { train, held } = await tokenStreams(tok, { corpus: o.corpus, heldOutEvery: o.heldOutEvery, objective: o.objective, textField: o.textField }, path.join(work, 'data'));
+  const bodyLen = o.objective === 'mlm' ? o.seqLen - 2 : o.seqLen;
+  const numSeqs = Math.floor(train.length / bodyLen);
+  if (numSeqs < o.batchSize) throw new Error(`pretrain: the corpus gives ${numSeqs} sequences of ${o.seqLen} tokens, fewer than one batch of ${o.batchSize}`);
+
+  // 3. Model: fresh (seeded) or from the last checkpoint.
+  let model: TransformerModel;
+  let state: TrainerState = { step: 0, losses: [], tokensSeen: 0, wallSeconds: 0, options: { ...o, command: undefined } };
+  const resuming = o.resume && existsSync(path.join(ckptDir, 'trainer_state.json'));
+  if (resuming) {
+    model = await TransformerModel.load(ckptDir);
+    state = JSON.parse(readFileSync(path.join(ckptDir, 'trainer_state.json'), 'utf8')) as TrainerState;
+  } else {
+    const raw = o.configPath ? (JSON.parse(readFileSync(o.configPath, 'utf8')) as Record<string, unknown>) : NAMED_SIZES[o.size ?? (o.objective === 'mlm' ? 'bert-mini' : 'llama-mini')]?.(tok.vocabSize);
+    if (!raw) throw new Error(`pretrain: unknown size "${o.size}"; named sizes: ${Object.keys(NAMED_SIZES).join(', ')}`);
+    raw['vocab_size'] = tok.vocabSize;
+    if (o.objective === 'clm') {
+      raw['bos_token_id'] = tok.bosId ?? tok.eosId;
+      raw['eos_token_id'] = tok.eosId;
+    }
+    raw['max_position_embeddings'] = Math.max(Number(raw['max_position_embeddings'] ?? 0), o.seqLen);
+    parseConfig(raw);
+    model = TransformerModel.fromConfig(raw, { seed: o.seed, head: o.objective, tokenizer: tok });
+  }
+  model.tokenizer = tok;
+  model.tokenizerDir = tokDir;
+
+  // 4. Training graph (no dropout: at most a few epochs over the corpus, and it keeps resume bit-exact).
+  const built = model.build({ head: o.objective, training: true, maskedOnly: o.objective === 'mlm', noDropout: true });
+  const optimizer = new AdamW({ weightDecay: o.weightDecay });
+  const trainer = new Trainer(built.loss!, built.graph.params, model.params, {
+    optimizer, clipNorm: o.clipNorm, schedule: { kind: o.schedule, peakLr: o.lr, warmupSteps: warmup, totalSteps: o.steps },
+  });
+  if (resuming) {
+    const slots = await readSafetensors(path.join(ckptDir, 'optimizer.safetensors'));
+    const s: Record<string, Float32Array[]> = {};
+    for (const p of built.graph.params) s[p.name] = [slots.get(`m.${p.name}`)!.data, slots.get(`v.${p.name}`)!.data];
+    optimizer.load({ step: state.step, slots: s });
+    trainer.step = state.step;
+  }
+
+  const saveCheckpoint = async () => {
+    const st = optimizer.state();
+    const tensors: Record<string, { shape: number[]; data: Float32Array }> = {};
+    for (const p of built.graph.params) {
+      const [m, v] = st.slots[p.name] ?? [new Float32Array(model.params.get(p.name)!.data.length), new Float32Array(model.params.get(p.name)!.data.length)];
+      tensors[`m.${p.name}`] = { shape: p.shape as number[], data: m! };
+      tensors[`v.${p.name}`] = { shape: p.shape as number[], data: v! };
+    }
+    const { writeCheckpoint } = await import('../formats/checkpoint.js');
+    await writeCheckpoint(ckptDir, {
+      config: model.config.raw,
+      tensors: new Map(model.params.names().map((n) => [n, { shape: model.params.get(n)!.shape, data: model.params.get(n)!.data as Float32Array }])),
+      tokenizerFrom: tokDir,
+      extraFiles: { 'trainer_state.json': JSON.stringify(state), 'optimizer.safetensors': serializeSafetensors(tensors) },
+    });
+  };
+
+  // 5. The loop. Batch order and masking depend only on (seed, step): a resumed run replays exactly.
+  const progress = new Progress({ total: o.steps, label: `pretrain ${o.objective}`, unit: 'tok/s', quiet: o.quiet });
+  progress.start(state.step);
+  const t0 = Date.now() - state.wallSeconds * 1000;
+  const perEpoch = Math.floor(numSeqs / (o.batchSize * o.accumulate));
+  let order: number[] = [];
+  let orderEpoch = -1;
+  let ranThisProcess = 0;
+  while (state.step < o.steps) {
+    const step = state.step;
+    const epoch = Math.floor(step / perEpoch);
+    if (epoch !== orderEpoch) {
+      const r = mulberry32(subSeed(o.seed, `epoch${epoch}`));
+      order = Array.from({ length: numSeqs }, (_, i) => i);
+      for (let i = order.length - 1; i > 0; i--) { const j = Math.floor(r() * (i + 1)); [order[i], order[j]] = [order[j]!, order[i]!]; }
+      orderEpoch = epoch;
+    }
+    const rand = mulberry32(subSeed(o.seed, `step${step}`));
+    const micro: Record<string, HostTensor>[] = [];
+    let tokens = 0;
+    for (let a = 0; a < o.accumulate; a++) {
+      const base = ((step % perEpoch) * o.accumulate + a) * o.batchSize;
+      const seqs = Array.from({ length: o.batchSize }, (_, k) => sequence(train, order[base + k]!, bodyLen, tok, o.objective));
+      const b = batchFeeds(model, seqs, o.objective, tok, rand, o);
+      micro.push(b.feeds);
+      tokens += b.tokens;
+    }
+    const res = await trainer.trainStep(micro);
+    state.step++;
+    state.losses.push(Number(res.loss.toFixed(5)));
+    state.tokensSeen += tokens;
+    state.wallSeconds = (Date.now() - t0) / 1000;
+    progress.update(state.step, { loss: res.loss, lr: res.lr }, tokens);
+    ranThisProcess++;
+    if (state.step % o.checkpointEvery === 0 || state.step === o.steps) await saveCheckpoint();
+    if (o.stopAfter && ranThisProcess >= o.stopAfter) break;
+  }
+  progress.stop();
+
+  // 6. Held-out evaluation and the final folder with its model card.
+  const heldOut = await evaluate(model, held, bodyLen, tok, o.objective, { ...o, batchSize: o.batchSize });
+  const result: PretrainResult = { out, steps: state.step, tokensSeen: state.tokensSeen, wallSeconds: state.wallSeconds, params: model.numParams(), heldOut, losses: state.losses };
+  if (state.step >= o.steps) {
+    await model.save(out, {
+      architecture: o.objective === 'mlm' ? 'BertForMaskedLM' : 'LlamaForCausalLM',
+      extraConfig: { tuneshot: { objective: o.objective, steps: state.step, tokens_seen: state.tokensSeen, seed: o.seed } },
+    });
+    writeFileSync(path.join(out, 'README.md'), modelCard(model, o, result, train.length));
+    writeFileSync(path.join(out, 'pretrain_metrics.json'), JSON.stringify({ ...result, losses: undefined, out: undefined, lossCurve: result.losses.filter((_, i) => i % 10 === 0) }, null, 1));
+  }
+  return result;
+}
+
+function modelCard(model: TransformerModel, o: PretrainOptions & Record<string, unknown>, r: PretrainResult, corpusTokens: number): string {
+  const c = model.config;
+  const metric = o.objective === 'mlm' ? `masked-token accuracy ${(r.heldOut.accuracy! * 100).toFixed(2)}%, loss ${r.heldOut.loss.toFixed(4)}` : `perplexity ${r.heldOut.perplexity!.toFixed(2)}, loss ${r.heldOut.loss.toFixed(4)}`;
+  const hash = createHash('sha256').update(JSON.stringify(r.losses)).digest('hex').slice(0, 16);
+  return `# ${path.basename(r.out)}
+
+A ${c.modelType} model pre-trained from scratch by tuneshot with the ${o.objective === 'mlm' ? 'masked' : 'causal'} language-modelling objective.
+
+| | |
+|---|---|
+| architecture | ${c.layers} layers, hidden ${c.hidden}, ${c.heads} heads${c.kvHeads !== c.heads ? ` (${c.kvHeads} key/value)` : ''}, FFN ${c.intermediate}, vocabulary ${c.vocabSize} (${o.objective === 'mlm' ? 'WordPiece' : 'byte-level BPE'}, trained on the same corpus) |
+| parameters | ${r.params.toLocaleString('en-US')} |
+| corpus | ${o.corpus.map((p) => path.basename(p)).join(', ')} (${corpusTokens.toLocaleString('en-US')} training tokens after the held-out slice) |
+| steps | ${r.steps} × batch ${o.batchSize}${Number(o.accumulate) > 1 ? ` × ${o.accumulate} accumulated` : ''} × ${o.seqLen} tokens |
+| tokens seen | ${r.tokensSeen.toLocaleString('en-US')} |
+| optimizer | AdamW, peak learning rate ${o.lr}, ${o.schedule} decay, weight decay ${o.weightDecay}, clipping ${o.clipNorm}, seed ${o.seed} |
+| wall time | ${(r.wallSeconds / 60).toFixed(1)} min on ${process.env.TUNESHOT_THREADS ?? 2} threads |
+| held-out | ${metric} (${r.heldOut.tokens.toLocaleString('en-US')} ${o.objective === 'mlm' ? 'masked tokens' : 'tokens'}) |
+| loss curve hash | ${hash} (first loss ${r.losses[0]}, last ${r.losses.at(-1)}) |
+
+Reproduce with:
+
+\`\`\`sh
+${o.command ?? '(library call)'}
+\`\`\`
+
+The corpus and its licences are described in docs/corpus.md.
+`;
+}
