@@ -11,6 +11,7 @@ export function registerPretrain(program: Command): void {
     .option('--corpus <paths...>', 'text files, folders or .jsonl files; "builtin" for the built-in English corpus', ['builtin'])
     .option('--text-field <name>', 'field holding the text in .jsonl corpora', 'text')
     .requiredOption('--out <folder>', 'output model folder')
+    .option('--tokenizer <folder>', 'use this tokenizer instead of training one on the corpus')
     .option('--size <name>', 'named architecture (bert-nano, bert-mini, bert-small, llama-nano, llama-mini, gpt2-mini)')
     .option('--config <config.json>', 'architecture from a Hugging Face config.json')
     .option('--vocab-size <n>', 'tokenizer vocabulary size', int, 8192)
@@ -30,7 +31,7 @@ export function registerPretrain(program: Command): void {
       const corpus: string[] = [];
       for (const c of o.corpus as string[]) corpus.push(c === 'builtin' ? await corpusPath() : c);
       const r = await pretrain({
-        objective: o.objective, corpus, textField: o.textField, out: o.out, size: o.size, configPath: o.config, vocabSize: o.vocabSize,
+        objective: o.objective, corpus, textField: o.textField, out: o.out, tokenizer: o.tokenizer, size: o.size, configPath: o.config, vocabSize: o.vocabSize,
         seqLen: o.seqLen, batchSize: o.batchSize, accumulate: o.accumulate, steps: o.steps, lr: o.lr, warmupSteps: o.warmup,
         schedule: o.schedule, wholeWordMask: !!o.wholeWordMask, checkpointEvery: o.checkpointEvery, resume: !!o.resume, seed: o.seed,
         quiet: !!o.quiet, command: `tuneshot ${process.argv.slice(2).join(' ')}`,

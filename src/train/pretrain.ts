@@ -1,7 +1,7 @@
 // Pre-training from scratch: a tokenizer trained on the corpus, packed sequences, masked-LM
 // (encoders) or causal-LM (decoders) objective, atomic checkpoints and exact resume.
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, statSync, writeFileSync, readdirSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, readFileSync, statSync, writeFileSync, readdirSync } from 'node:fs';
 import * as path from 'node:path';
 import { AdamW, HostTensor, Trainer, mulberry32, subSeed } from '../engine/index.js';
 import { Tokenizer } from '../formats/tokenizer.js';
@@ -18,6 +18,12 @@ export interface PretrainOptions {
   corpus: string[];
   textField?: string;
   out: string;
+  /**
+   * Use this tokenizer folder instead of training one. (The Hugging Face trainer breaks frequency
+   * ties in hash-map order, so two trainings on the same text can differ; pass a tokenizer to make
+   * separate runs comparable bit for bit. A resumed run always reuses its own.)
+   */
+  tokenizer?: string;
   /** A named size (bert-mini, llama-mini, ...) or a config.json path. */
   size?: string;
   configPath?: string;
@@ -221,6 +227,12 @@ export async function pretrain(opts: PretrainOptions): Promise<PretrainResult> {
   }
 
   // 1. Tokenizer, trained on the same corpus with the Hugging Face tokenizers library.
+  if (!existsSync(path.join(tokDir, 'tokenizer.json')) && o.tokenizer) {
+    mkdirSync(tokDir, { recursive: true });
+    for (const f of ['tokenizer.json', 'tokenizer_config.json', 'special_tokens_map.json']) {
+      if (existsSync(path.join(o.tokenizer, f))) copyFileSync(path.join(o.tokenizer, f), path.join(tokDir, f));
+    }
+  }
   if (!existsSync(path.join(tokDir, 'tokenizer.json'))) {
     const files = await tokenizerTrainingFiles(o.corpus, o.textField, path.join(work, 'data'));
     trainTokenizer({ kind: o.objective === 'mlm' ? 'wordpiece' : 'bpe', files, vocabSize: o.vocabSize, outDir: tokDir, modelMaxLength: o.seqLen });
