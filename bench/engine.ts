@@ -3,6 +3,7 @@
 // PyTorch (when importable) and this machine's MatMul peak on ONNX Runtime. Medians of several
 // repetitions after warm-up. The last stdout line is one JSON object with every figure.
 import { execFileSync, spawnSync } from 'node:child_process';
+import { loadavg } from 'node:os';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { defaultThreads } from '../src/engine/index.js';
@@ -102,8 +103,9 @@ async function main() {
   console.log(`FLOPs/step = 6*N_nonemb*tokens + 12*L*B*T^2*H + 6*tokens*H*V  (mini ${results.mini!.gflops_per_step} GFLOP, nano ${results.nano!.gflops_per_step} GFLOP)\n`);
   console.log(table(['size', 'implementation', 'tokens/s', 'step ms', 'fwd-only ms', 'GFLOP/s', 'MFU'], rows));
   const mini = results.mini!;
-  console.log(`\nmini targets: >=5x TF.js: ${mini.speedup_vs_tfjs}x ${mini.speedup_vs_tfjs! >= 5 ? 'MET' : 'MISSED'}; MFU >=35%: ${(100 * mini.mfu!).toFixed(1)}% ${mini.mfu! >= 0.35 ? 'MET' : 'MISSED'}; >= PyTorch: ${mini.speedup_vs_torch === null ? 'n/a' : `${mini.speedup_vs_torch}x ${mini.speedup_vs_torch >= 1 ? 'MET' : 'MISSED'}`}`);
-  console.log(JSON.stringify({ ...results, peak_gflops: round(peak.gflops), threads, tfjs_threads: tfInfo.threads }));
+  console.log(`\nmachine load average (1 min) at the end: ${loadavg()[0]!.toFixed(2)} (2 cores shared with other jobs).`);
+  console.log(`mini targets: >=5x TF.js: ${mini.speedup_vs_tfjs}x ${mini.speedup_vs_tfjs! >= 5 ? 'MET' : 'MISSED'}; MFU >=35%: ${(100 * mini.mfu!).toFixed(1)}% ${mini.mfu! >= 0.35 ? 'MET' : 'MISSED'}; >= PyTorch: ${mini.speedup_vs_torch === null ? 'n/a' : `${mini.speedup_vs_torch}x ${mini.speedup_vs_torch >= 1 ? 'MET' : 'MISSED'}`}`);
+  console.log(JSON.stringify({ ...results, peak_gflops: round(peak.gflops), threads, load_average_1m: round(loadavg()[0]!, 3), tfjs_threads: tfInfo.threads }));
 }
 
 main().then(() => process.exit(0), (err) => {
