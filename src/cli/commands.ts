@@ -1,5 +1,15 @@
 // Every CLI command, registered in the order `tuneshot --help` lists them.
 import type { Command } from 'commander';
 import { registerPretrain } from './pretrain.js';
+import { registerFinetune } from './finetune.js';
+import { registerPredict } from './predict.js';
+import { registerIcl } from './icl.js';
+import { registerServe } from './serve.js';
 
-export const commands: Array<(program: Command) => void> = [registerPretrain];
+export const commands: Array<(program: Command) => void> = [
+  registerPretrain,
+  registerFinetune,
+  registerPredict,
+  registerIcl,
+  registerServe,
+];
