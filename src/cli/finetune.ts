@@ -64,6 +64,5 @@ export function registerFinetune(program: Command): void {
       const dev_ = r.bestDev !== undefined ? `, best dev ${task === 'classify' ? `accuracy ${(r.bestDev * 100).toFixed(2)}%` : `score ${r.bestDev.toFixed(4)}`}` : '';
       const loss = r.lossCurve.length ? `, final loss ${r.lossCurve[r.lossCurve.length - 1]!.toFixed(4)}` : '';
       console.log(`${r.out}: ${o.method} ${task}, ${r.steps} steps (${r.epochs.toFixed(2)} epochs), ${r.trainSeconds.toFixed(1)} s, ${r.examplesPerSecond.toFixed(1)} ex/s${loss}${dev_}${task === 'classify' ? `, labels ${r.labels.join(', ')}` : ''}`);
-      if (r.truncated > 0) console.log(`note: ${r.truncated} training inputs were truncated to ${o.maxLength} tokens`);
     });
 }

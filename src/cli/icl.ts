@@ -1,6 +1,8 @@
 // `tuneshot icl`: in-context learning on a labelled test file with demonstrations drawn from a
 // training file, through any language model backend; predictions as JSONL (atomic), metrics printed,
 // and optionally the prompt program (with its backend) saved for `tuneshot serve`.
+import { existsSync } from 'node:fs';
+import * as path from 'node:path';
 import type { Command } from 'commander';
 import { loadExamples } from '../data/dataset.js';
 import { createLanguageModel } from '../icl/backends/index.js';
@@ -64,7 +66,7 @@ export function registerIcl(program: Command): void {
         });
         progress.stop();
         writeJsonlAtomic(o.out, r.predictions);
-        if (o.saveProgram) await saveProgramWithBackend(o.saveProgram, r.program, `${o.backend}:${o.model}`);
+        if (o.saveProgram) await saveProgramWithBackend(o.saveProgram, r.program, `${o.backend}:${o.backend !== 'openai' && existsSync(o.model) ? path.resolve(o.model) : o.model}`);
         const secs = (r.durationMs / 1000).toFixed(1);
         if (o.task === 'classify') {
           const m = r.metrics as ClassificationMetrics;
