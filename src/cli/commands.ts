@@ -5,6 +5,10 @@ import { registerFinetune } from './finetune.js';
 import { registerPredict } from './predict.js';
 import { registerIcl } from './icl.js';
 import { registerServe } from './serve.js';
+import { registerCompare } from './compare.js';
+import { registerAdvise, registerReport } from './advise.js';
+import { registerRuns } from './runs.js';
+import { registerDemo } from './demo.js';
 
 export const commands: Array<(program: Command) => void> = [
   registerPretrain,
@@ -12,4 +16,9 @@ export const commands: Array<(program: Command) => void> = [
   registerPredict,
   registerIcl,
   registerServe,
+  registerCompare,
+  registerAdvise,
+  registerReport,
+  registerRuns,
+  registerDemo,
 ];
