@@ -117,10 +117,6 @@ export function registerServe(program: Command): void {
         await loaded.dispose();
         throw e;
       }
-      console.log(`tuneshot serve: listening on ${server.url}${apiKey ? ' (API key required)' : ''}`);
-      for (const k of loaded.kinds) console.log(`  ${k.name}  ${k.kind}  (${k.id})`);
-      console.log(`batching: ${o.batching === false ? 'off' : `max ${o.maxBatch} inputs, wait ${o.batchWaitMs} ms`}`);
-
       let stopping = false;
       const stop = (signal: string) => {
         if (stopping) {
@@ -146,5 +142,8 @@ export function registerServe(program: Command): void {
       // A second signal during shutdown forces the exit.
       process.on('SIGINT', () => stop('SIGINT'));
       process.on('SIGTERM', () => stop('SIGTERM'));
+      console.log(`tuneshot serve: listening on ${server.url}${apiKey ? ' (API key required)' : ''}`);
+      for (const k of loaded.kinds) console.log(`  ${k.name}  ${k.kind}  (${k.id})`);
+      console.log(`batching: ${o.batching === false ? 'off' : `max ${o.maxBatch} inputs, wait ${o.batchWaitMs} ms`}`);
     });
 }
