@@ -14,4 +14,4 @@ export type { FinetuneOptions, FinetuneResult, Method } from './train/finetune.j
 export { FineTunedClassifier, FineTunedGenerator, loadClassifier } from './train/adapted.js';
 export { pretrain } from './train/pretrain.js';
 export type { PretrainOptions, PretrainResult } from './train/pretrain.js';
-export { resolveModel, EMBEDDED_MODELS } from './models/resolve.js';
+

@@ -172,6 +172,24 @@ const NON_DIFFERENTIABLE = new Set(['Equal', 'Less', 'Greater', 'Not', 'And', 'S
  * Fan-out is accumulated by summation; integer tensors never receive gradients.
  */
 export function grad(loss: Tensor, params: Tensor[]): Map<Tensor, Tensor> {
+  return gradWithDeferred(loss, params).grads;
+}
+
+/** An embedding-table gradient left for the host: scatter-add rows of `grad` into `param` at `indices`. */
+export interface DeferredScatter {
+  param: Tensor;
+  indices: Tensor;
+  grad: Tensor;
+}
+
+/**
+ * Like grad(), but the gradients of Gather (axis 0) into the tables in `hostScatter` are returned
+ * as (indices, row gradients) pairs instead of a ScatterND node. Why: ONNX Runtime's multi-threaded
+ * ScatterND with reduction="add" sums duplicate indices in a varying order, so embedding gradients
+ * differed in the last bits from run to run on 2 threads; a scatter-add on the host is ordered, and
+ * cheap (one pass over batch x hidden values).
+ */
+export function gradWithDeferred(loss: Tensor, params: Tensor[], hostScatter: Set<Tensor> = new Set()): { grads: Map<Tensor, Tensor>; deferred: DeferredScatter[] } {
   if (!isFloat(loss) || !loss.shape.every((d) => d === 1)) throw new GraphError(`grad: loss must be a float scalar, got ${loss}`);
   const nodes = ancestors([loss]);
   const wanted = new Set(params);
@@ -188,10 +206,15 @@ export function grad(loss: Tensor, params: Tensor[]): Map<Tensor, Tensor> {
     acc.set(t, prev ? o.add(prev, g) : g);
   };
   push(loss, o.scalarLike(loss, 1));
+  const deferred: DeferredScatter[] = [];
   for (let i = nodes.length - 1; i >= 0; i--) {
     const n = nodes[i]!;
     if (!n.outputs.some((t) => acc.has(t))) continue;
     if (!n.inputs.some((t) => requires.has(t))) continue;
+    if (n.op === 'Gather' && n.attrs['axis'] === 0 && hostScatter.has(n.inputs[0]!)) {
+      deferred.push({ param: n.inputs[0]!, indices: n.inputs[1]!, grad: acc.get(n.outputs[0]!)! });
+      continue;
+    }
     const inGrads = RULES[n.op]!(n, n.outputs.map((t) => acc.get(t) ?? null));
     n.inputs.forEach((t, j) => {
       const g = inGrads[j];
@@ -201,10 +224,11 @@ export function grad(loss: Tensor, params: Tensor[]): Map<Tensor, Tensor> {
   const result = new Map<Tensor, Tensor>();
   for (const p of wanted) {
     const g = acc.get(p);
+    if (!g && deferred.some((d) => d.param === p)) continue;
     if (!g) throw new GraphError(`grad: ${p.name} gets no gradient from the loss: ${blockingOp(p, nodes) ?? 'the loss does not depend on it'}`);
     result.set(p, g);
   }
-  return result;
+  return { grads: result, deferred };
 }
 
 /** Explain why a parameter gets no gradient: the first non-differentiable op it reaches. */

@@ -1,7 +1,7 @@
 // One training step = one ONNX Runtime run that computes the loss and every gradient (written
 // into preallocated buffers), then gradient accumulation, clipping and the optimizer update in JS.
 import { GraphError, Tensor } from './graph.js';
-import { grad } from './grad.js';
+import { DeferredScatter, gradWithDeferred } from './grad.js';
 import { HostTensor, ParamStore, Program } from './session.js';
 import { Optimizer, Schedule, clipGlobalNorm, learningRate } from './optim.js';
 
@@ -27,26 +27,50 @@ export class Trainer {
   private gradBufs: Float32Array[];
   private accBufs: Float32Array[];
   private into: Map<Tensor, Float32Array>;
-  private gradTensors: Tensor[];
+  /** Graph gradient per trainable parameter (null: its gradient comes only from host scatters). */
+  private gradTensors: Array<Tensor | null>;
+  private deferred: DeferredScatter[];
   /** Optimizer steps taken (for the schedule and checkpoints). */
   step = 0;
 
   constructor(readonly loss: Tensor, trainable: Tensor[], readonly store: ParamStore, readonly options: TrainerOptions) {
     if (trainable.length === 0) throw new GraphError('Trainer: nothing to train');
     this.trainable = trainable;
-    const grads = grad(loss, trainable);
-    this.gradTensors = trainable.map((p) => grads.get(p)!);
-    const outputs = [loss, ...(options.extraOutputs ?? []), ...this.gradTensors];
+    // Embedding tables (Gather axis 0 sources) get their row gradients scattered on the host (see gradWithDeferred).
+    const tables = new Set(loss.graph.nodes.filter((n) => n.op === 'Gather' && n.attrs['axis'] === 0 && trainable.includes(n.inputs[0]!)).map((n) => n.inputs[0]!));
+    const { grads, deferred } = gradWithDeferred(loss, trainable, tables);
+    this.deferred = deferred;
+    this.gradTensors = trainable.map((p) => grads.get(p) ?? null);
+    const graphGrads = this.gradTensors.filter((g): g is Tensor => g !== null);
+    const outputs = [loss, ...(options.extraOutputs ?? []), ...graphGrads, ...deferred.flatMap((d) => [d.grad, d.indices])];
     this.program = new Program(outputs, { fresh: loss.graph.nodes.some((n) => n.op === 'Dropout') });
     this.gradBufs = trainable.map((p) => new Float32Array(store.get(p.name)!.data.length));
     this.accBufs = trainable.map((p) => new Float32Array(store.get(p.name)!.data.length));
-    this.into = new Map(this.gradTensors.map((g, i) => [g, this.gradBufs[i]!]));
+    this.into = new Map();
+    this.gradTensors.forEach((g, i) => { if (g) this.into.set(g, this.gradBufs[i]!); });
   }
 
   /** Forward + backward on one micro-batch; returns the loss and extra outputs, adds grads to the accumulator. */
   private async micro(inputs: Record<string, HostTensor>, scale: number): Promise<{ loss: number; extras: Float32Array[] }> {
     const out = await this.program.run(inputs, this.store, this.into);
     const nExtra = this.options.extraOutputs?.length ?? 0;
+    // ORT writes into the preallocated buffers; should it ever hand back its own, copy from that.
+    let o = 1 + nExtra;
+    this.gradTensors.forEach((g, k) => {
+      if (!g) return this.gradBufs[k]!.fill(0);
+      const t = out[o++]!;
+      if (t.data !== this.gradBufs[k]) this.gradBufs[k]!.set(t.data as Float32Array);
+    });
+    // Host scatter-add of embedding row gradients, in index order (deterministic).
+    for (const d of this.deferred) {
+      const rows = out[o++]!.data as Float32Array, idx = out[o++]!.data as BigInt64Array | Int32Array;
+      const buf = this.gradBufs[this.trainable.indexOf(d.param)]!;
+      const H = rows.length / idx.length;
+      for (let i = 0; i < idx.length; i++) {
+        const base = Number(idx[i]) * H, src = i * H;
+        for (let j = 0; j < H; j++) buf[base + j] = buf[base + j]! + rows[src + j]!;
+      }
+    }
     for (let k = 0; k < this.gradBufs.length; k++) {
       const g = this.gradBufs[k]!, a = this.accBufs[k]!;
       for (let i = 0; i < g.length; i++) a[i] = a[i]! + g[i]! * scale;

@@ -69,7 +69,7 @@ export async function forwardTexts(model: TransformerModel, texts: string[], opt
   const tok = needTokenizer(model);
   const out: Float32Array[] = [];
   const bs = opts.batchSize ?? 32;
-  const { program } = model.program({ head: opts.head, numLabels: opts.numLabels, pooling: opts.pooling });
+  const { program } = model.program({ head: opts.head, numLabels: opts.numLabels, pooling: opts.pooling, lora: opts.lora });
   for (let i = 0; i < texts.length; i += bs) {
     const enc = tok.encodeBatch(texts.slice(i, i + bs), { pairs: opts.pairs?.slice(i, i + bs), maxLength: Math.min(opts.maxLength ?? 256, model.config.maxPositions), truncation: true });
     const feeds = model.family === 'bert' ? encoderFeeds(model, enc) : decoderFeeds(enc);

@@ -39,6 +39,8 @@ export interface FinetuneOptions {
   maxLength?: number;
   /** Early stopping: evaluations on dev without improvement before stopping (0 = never). */
   patience?: number;
+  /** Dropout as the model's config sets it (default true); false makes runs and resumes bit-exact. */
+  dropout?: boolean;
   seed?: number;
   quiet?: boolean;
   checkpointEvery?: number;
@@ -49,7 +51,11 @@ export interface FinetuneOptions {
 }
 
 export interface FinetuneResult {
+  /** The adapted model (LoRA adapters merged into the weights). */
   model: FineTunedClassifier | FineTunedGenerator;
+  /** The trained weights as trained (LoRA: base + separate adapter parameters). */
+  trained: TransformerModel;
+  lora?: LoraSpec;
   labels: string[];
   steps: number;
   epochs: number;
@@ -168,9 +174,9 @@ export async function finetune(opts: FinetuneOptions): Promise<FinetuneResult> {
     if (task !== 'classify') throw new Error('head-only fine-tuning is for classification; use full or lora for generate');
     const feats = (exs: Example[]) => featuresOf(model, exs, pooling, maxLength);
     headFeatures = { train: await feats(train.examples), dev: dev ? await feats(dev) : undefined };
-    built = headGraph(model, numLabels);
+    built = headGraph(model, numLabels, opts.dropout !== false);
   } else {
-    const b = model.build({ ...headOpts, training: true, lora: loraSpec, dropoutSeed: seed });
+    const b = model.build({ ...headOpts, training: true, lora: loraSpec, dropoutSeed: seed, noDropout: opts.dropout === false });
     built = {
       graph: b.graph, loss: b.loss!,
       feedsFor: (batch, enc) => {
@@ -288,13 +294,14 @@ export async function finetune(opts: FinetuneOptions): Promise<FinetuneResult> {
   const trainFlops = method === 'head'
     ? 2 * model.numParams() * trainEnc.reduce((a, e) => a + e.ids.length, 0) // one forward pass for the cached features
     : (method === 'full' ? 6 : 4) * trainedThrough * tokensSeen; // LoRA skips the frozen weights' own gradients
+  const served = loraSpec ? mergeLora(model, loraSpec) : model;
   const result: FinetuneResult = {
-    model: task === 'classify' ? new FineTunedClassifier(model, labels, { method, pooling, maxLength }) : new FineTunedGenerator(model, { maxLength }),
-    labels, steps: step, epochs: step / stepsPerEpoch, trainSeconds, examplesPerSecond: examplesSeen / Math.max(trainSeconds, 1e-9),
+    model: task === 'classify' ? new FineTunedClassifier(served, labels, { method, pooling, maxLength }) : new FineTunedGenerator(served, { maxLength }),
+    trained: model, lora: loraSpec, labels, steps: step, epochs: step / stepsPerEpoch, trainSeconds, examplesPerSecond: examplesSeen / Math.max(trainSeconds, 1e-9),
     trainFlops, bestDev: dev ? bestDev : undefined, truncated, lossCurve,
   };
   if (opts.out) {
-    await saveFinetuned(result.model, opts.out, method, loraSpec, typeof opts.model === 'string' ? opts.model : model.sourceDir);
+    await saveFinetuned(result, opts.out, method, typeof opts.model === 'string' ? opts.model : model.sourceDir);
     result.out = path.resolve(opts.out);
     if (work) rmSync(work, { recursive: true, force: true });
   }
@@ -338,9 +345,9 @@ async function featuresOf(model: TransformerModel, exs: Example[], pooling: 'cls
 }
 
 /** The classification head alone, fed pooled features as a length-1 sequence: same parameter names as the full model. */
-function headGraph(model: TransformerModel, numLabels: number) {
+function headGraph(model: TransformerModel, numLabels: number, dropout = false) {
   const g = new Graph();
-  const b = new Builder(g, model.config, true, 0);
+  const b = new Builder(g, model.config, dropout, 0);
   const feats = g.input('features', 'float32', ['batch', 1, model.config.hidden]);
   let logits;
   if (model.family === 'bert') logits = bertClassifierHead(b, feats, numLabels, 'cls');
@@ -366,7 +373,7 @@ async function headLogits(model: TransformerModel, numLabels: number, feats: Flo
   const out: Float32Array[] = [];
   for (let i = 0; i < feats.length; i += 256) {
     const idx = Array.from({ length: Math.min(256, feats.length - i) }, (_, k) => i + k);
-    const f = headFeeds(idx, idx.map(() => ({ ids: [], types: [], label: 0 })), feats);
+    const f = headFeeds(idx, feats.map(() => ({ ids: [], types: [], label: 0 })), feats); // labels unused at inference
     const l = (await prog.run(f, model.params))[0]!.data as Float32Array;
     for (let r = 0; r < idx.length; r++) out.push(l.slice(r * numLabels, (r + 1) * numLabels));
   }
@@ -374,8 +381,8 @@ async function headLogits(model: TransformerModel, numLabels: number, feats: Flo
 }
 
 /** Save as a Hugging Face folder; LoRA additionally as a PEFT adapter (adapter_config.json + adapter_model.safetensors). */
-async function saveFinetuned(m: FineTunedClassifier | FineTunedGenerator, out: string, method: Method, lora: LoraSpec | undefined, baseName?: string) {
-  const model = m.model;
+async function saveFinetuned(r: FinetuneResult, out: string, method: Method, baseName?: string) {
+  const m = r.model, model = r.trained, lora = r.lora;
   const arch = m instanceof FineTunedClassifier
     ? { bert: 'BertForSequenceClassification', llama: 'LlamaForSequenceClassification', gpt2: 'GPT2ForSequenceClassification' }[model.family]
     : { bert: 'BertForMaskedLM', llama: 'LlamaForCausalLM', gpt2: 'GPT2LMHeadModel' }[model.family];
@@ -398,8 +405,7 @@ async function saveFinetuned(m: FineTunedClassifier | FineTunedGenerator, out: s
       adapter[`base_model.model.${n}`] = { shape: v.shape, data: v.data as Float32Array };
     }
   }
-  const merged = mergeLora(model, lora!);
-  await merged.save(out, {
+  await m.model.save(out, {
     architecture: arch, labels, extraConfig,
   });
   const adapterConfig = {
