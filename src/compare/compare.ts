@@ -258,6 +258,7 @@ export async function compare(o: CompareOptions): Promise<CompareOutput> {
 
   const notes = [
     `latency: fine-tuned models timed one query at a time (batch size 1) on ${latencySample} test examples; ICL timed per query (one prompt each) on every test example; sequential, wall clock`,
+    `zero-shot ICL (budget 0) does not depend on the seed: computed once a run and shared by every seed`,
     `FLOPs per query: 2 x parameters x tokens processed (forward pass; ICL counts prompt + label tokens)`,
     ...(test.length < testAll.examples.length ? [`test subset: ${test.length} of ${testAll.examples.length} examples (fixed random sample)`] : []),
   ];
@@ -320,6 +321,7 @@ export async function compare(o: CompareOptions): Promise<CompareOutput> {
   const cells: Cell[] = [];
   const computed: CellKey[] = [];
   const reused: CellKey[] = [];
+  const zeroShot = new Map<string, Cell>();
 
   try {
     for (let idx = 0; idx < cellKeys.length; idx++) {
@@ -340,6 +342,17 @@ export async function compare(o: CompareOptions): Promise<CompareOutput> {
         reused.push(key);
         progress.update(idx + 1, { cell: `${key.method} ${budgetKey(key.budget)}/${key.seed}`, acc: prior.cell.metrics.accuracy, reused: 'yes' });
         o.onProgress?.({ type: 'cell-done', cell: key, index: idx, total: cellKeys.length, reused: true, accuracy: prior.cell.metrics.accuracy });
+        continue;
+      }
+      const shared = key.budget === 0 && plan.kind === 'icl' ? zeroShot.get(key.method) : undefined;
+      if (shared) {
+        // Zero-shot ICL has no pool to draw: every seed gives the same prompts, so it is computed once.
+        const cell: Cell = { ...shared, seed: key.seed };
+        writeFileAtomic(file, JSON.stringify({ format: CELL_FORMAT, hash, method: methodInfo.get(key.method)!, cell } satisfies CellFile) + '\n');
+        cells.push(cell);
+        computed.push(key);
+        progress.update(idx + 1, { cell: `${key.method} 0/${key.seed}`, acc: cell.metrics.accuracy });
+        o.onProgress?.({ type: 'cell-done', cell: key, index: idx, total: cellKeys.length, reused: false, accuracy: cell.metrics.accuracy });
         continue;
       }
       o.beforeCell?.(key);
@@ -373,6 +386,7 @@ export async function compare(o: CompareOptions): Promise<CompareOutput> {
         if (!o.quiet) process.stderr.write(`\ncompare: ${key.method} at ${budgetKey(key.budget)}/class, seed ${key.seed} failed: ${msg}\n`);
       }
       if (info && !methodInfo.has(key.method)) methodInfo.set(key.method, info);
+      if (key.budget === 0 && plan.kind === 'icl' && !cell.error) zeroShot.set(key.method, cell);
       cells.push(cell);
       computed.push(key);
       progress.update(idx + 1, { ...fields, acc: cell.error ? 'failed' : cell.metrics.accuracy });
