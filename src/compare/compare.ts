@@ -357,8 +357,10 @@ export async function compare(o: CompareOptions): Promise<CompareOutput> {
       }
       o.beforeCell?.(key);
       const fields = { cell: `${key.method} ${budgetKey(key.budget)}/${key.seed}` };
+      let lastDone = 0;
       const onQuery = (done: number, total: number) => {
-        progress.update(idx, { ...fields, q: `${done}/${total}` }, 1);
+        progress.update(idx, { ...fields, q: `${done}/${total}` }, done - lastDone);
+        lastDone = done;
         o.onProgress?.({ type: 'query', cell: key, done, total });
       };
       let cell: Cell;
