@@ -267,9 +267,11 @@ export async function compare(o: CompareOptions): Promise<CompareOutput> {
   const plans: MethodPlan[] = [];
   for (const spec of o.icl ?? []) {
     if (spec.indexOf(':') <= 0) throw new Error(`ICL model must look like "<backend>:<model>", got "${spec}"`);
+    if (spec.startsWith('builtin:')) resolveModel(spec.slice('builtin:'.length)); // fail fast: a missing model is not a failed cell
     plans.push({ kind: 'icl', spec, fingerprint: iclFingerprint(spec), info: { id: `icl:${spec}`, kind: 'icl', model: spec, variant: calibrate ? 'rank+calibrate' : 'rank', label: `ICL ${path.basename(spec.slice(spec.indexOf(':') + 1))}` } });
   }
   for (const base of o.ft ?? []) {
+    resolveModel(base);
     for (const m of methods) {
       if (!ALL_METHODS.includes(m)) throw new Error(`unknown fine-tuning method "${m}" (full, lora, head)`);
       plans.push({ kind: 'finetune', spec: base, method: m, fingerprint: modelFingerprint(base), info: { id: `ft:${m}:${base}`, kind: 'finetune', model: base, variant: m, label: `${m === 'head' ? 'head-only' : m === 'lora' ? 'LoRA' : 'full'} FT ${path.basename(base)}` } });
