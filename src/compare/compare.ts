@@ -258,6 +258,7 @@ export async function compare(o: CompareOptions): Promise<CompareOutput> {
 
   const notes = [
     `latency: fine-tuned models timed one query at a time (batch size 1) on ${latencySample} test examples; ICL timed per query (one prompt each) on every test example; sequential, wall clock`,
+    `ICL: each demonstration and the query are cut to an equal share of the language model's context window (prefix kept), so k demonstrations and the query fit`,
     `zero-shot ICL (budget 0) does not depend on the seed: computed once a run and shared by every seed`,
     `FLOPs per query: 2 x parameters x tokens processed (forward pass; ICL counts prompt + label tokens)`,
     ...(test.length < testAll.examples.length ? [`test subset: ${test.length} of ${testAll.examples.length} examples (fixed random sample)`] : []),
