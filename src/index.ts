@@ -15,3 +15,4 @@ export { FineTunedClassifier, FineTunedGenerator, loadClassifier } from './train
 export { pretrain } from './train/pretrain.js';
 export type { PretrainOptions, PretrainResult } from './train/pretrain.js';
 
+export * from './compare/index.js';
