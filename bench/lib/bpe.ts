@@ -6,17 +6,8 @@ import * as path from 'node:path';
 
 export const BPE_EOS = '<|endoftext|>';
 
-export function bytesToUnicode(): string[] {
-  const bs: number[] = [];
-  for (let b = 33; b <= 126; b++) bs.push(b);
-  for (let b = 161; b <= 172; b++) bs.push(b);
-  for (let b = 174; b <= 255; b++) bs.push(b);
-  const map = new Array<string>(256);
-  for (const b of bs) map[b] = String.fromCharCode(b);
-  let n = 0;
-  for (let b = 0; b < 256; b++) if (map[b] === undefined) map[b] = String.fromCharCode(256 + n++);
-  return map;
-}
+export { bytesToUnicode } from '../../src/data/train-tokenizer.js';
+import { bytesToUnicode } from '../../src/data/train-tokenizer.js';
 
 export async function writeBenchBpeTokenizer(dir: string, vocabSize: number): Promise<{ eosId: number }> {
   await mkdir(dir, { recursive: true });

@@ -1,6 +1,7 @@
 // Metrics for classification (accuracy, macro-F1, per-class scores, confusion matrix), bootstrap
 // intervals, agreement across seeds, summary statistics, and SQuAD-style exact match / token F1
 // for generation. Pure functions, no I/O.
+import { mulberry32 } from '../engine/random.js';
 
 export interface PerClassScores {
   precision: number;
@@ -112,19 +113,12 @@ export function macroF1(gold: readonly string[], pred: readonly string[], labels
 // Seeded randomness (local: mulberry32 over a 32-bit hash of the seed).
 
 /** A deterministic generator of floats in [0, 1). */
+/** A seeded generator for bootstrap resampling: the project's mulberry32 on a scrambled seed (nearby seeds, unrelated streams). */
 export function seededRandom(seed: number): () => number {
   let a = (Math.floor(seed) ^ 0x9e3779b9) >>> 0;
-  // Scramble the seed so that nearby seeds give unrelated streams.
   a = Math.imul(a ^ (a >>> 16), 0x85ebca6b) >>> 0;
   a = Math.imul(a ^ (a >>> 13), 0xc2b2ae35) >>> 0;
-  a = (a ^ (a >>> 16)) >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
+  return mulberry32((a ^ (a >>> 16)) >>> 0);
 }
 
 export interface Interval {

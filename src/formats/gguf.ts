@@ -215,21 +215,7 @@ export function serializeGguf(file: GgufFile): Uint8Array[] {
 
 /** Write a GGUF v3 file atomically (temp file + rename). */
 export async function writeGguf(file: string, gguf: GgufFile): Promise<void> {
-  const chunks = serializeGguf(gguf);
-  const tmp = `${file}.tmp-${process.pid}`;
-  try {
-    const fh = await fsp.open(tmp, 'w');
-    try {
-      for (const c of chunks) await fh.write(c);
-      await fh.sync();
-    } finally {
-      await fh.close();
-    }
-    await fsp.rename(tmp, file);
-  } catch (e) {
-    await fsp.rm(tmp, { force: true });
-    throw e;
-  }
+  await writeFileAtomic(file, serializeGguf(gguf));
 }
 
 export interface GgufTensorInfo {

@@ -235,12 +235,12 @@ export function serializeSafetensors(tensors: TensorsInput, metadata?: Record<st
 }
 
 /** Write `data` to `file` atomically: write a sibling temp file, then rename over. */
-export async function writeFileAtomic(file: string, data: Uint8Array | string): Promise<void> {
+export async function writeFileAtomic(file: string, data: Uint8Array | string | Uint8Array[]): Promise<void> {
   const tmp = `${file}.tmp-${process.pid}`;
   try {
     const fh = await fsp.open(tmp, 'w');
     try {
-      await fh.writeFile(data);
+      for (const chunk of Array.isArray(data) ? data : [data]) await fh.writeFile(chunk);
       await fh.sync();
     } finally {
       await fh.close();

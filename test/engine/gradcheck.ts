@@ -3,6 +3,7 @@ import { DType, Graph, Tensor } from '../../src/engine/graph.js';
 import * as o from '../../src/engine/ops.js';
 import { grad } from '../../src/engine/grad.js';
 import { Program, HostTensor } from '../../src/engine/session.js';
+import { mulberry32 } from '../../src/engine/random.js';
 
 export interface CheckCase {
   shapes: number[][];
@@ -13,16 +14,7 @@ export interface CheckCase {
   float32Only?: boolean;
 }
 
-function rng(seed: number) {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+const rng = mulberry32;
 
 /** Returns the worst relative error |analytic - numeric| / max(1, |numeric|) over every input element. */
 export async function gradCheck(c: CheckCase, dtype: DType, seed = 1): Promise<number> {

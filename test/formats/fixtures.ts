@@ -52,20 +52,9 @@ export async function writeBertTokenizer(dir: string): Promise<Map<string, numbe
   return vocab;
 }
 
-/** GPT-2's reversible byte -> printable unicode character mapping. */
-export function bytesToUnicode(): string[] {
-  const bs: number[] = [];
-  for (let b = 33; b <= 126; b++) bs.push(b);
-  for (let b = 161; b <= 172; b++) bs.push(b);
-  for (let b = 174; b <= 255; b++) bs.push(b);
-  const map = new Array<string>(256);
-  for (const b of bs) map[b] = String.fromCharCode(b);
-  let n = 0;
-  for (let b = 0; b < 256; b++) {
-    if (map[b] === undefined) map[b] = String.fromCharCode(256 + n++);
-  }
-  return map;
-}
+/** GPT-2's reversible byte -> printable unicode character mapping (one implementation, in src/data). */
+export { bytesToUnicode } from '../../src/data/train-tokenizer.js';
+import { bytesToUnicode } from '../../src/data/train-tokenizer.js';
 
 // Merges applied in order; each result becomes a vocabulary entry. "Ġ" is the byte-level space.
 const BPE_MERGES: Array<[string, string]> = [
