@@ -1,6 +1,7 @@
 // `tuneshot icl`: in-context learning on a labelled test file with demonstrations drawn from a
 // training file, through any language model backend; predictions as JSONL (atomic), metrics printed,
 // and optionally the prompt program (with its backend) saved for `tuneshot serve`.
+import { truncateAll } from '../icl/truncate.js';
 import { existsSync } from 'node:fs';
 import * as path from 'node:path';
 import type { Command } from 'commander';
@@ -56,6 +57,14 @@ export function registerIcl(program: Command): void {
       const raw = await createLanguageModel(spec);
       const lm = withCache(raw, undefined, { bypass: o.cache === false });
       try {
+        // A small context window: demonstrations and query share it equally (prefix kept), counted in a warning.
+        const perText = Math.max(16, Math.floor((lm.contextLength - 64) / (o.k + 1)));
+        const fitDemos = await truncateAll(lm, demos.examples, perText), fitData = await truncateAll(lm, data.examples, perText);
+        demos.examples = fitDemos.items;
+        data.examples = fitData.items;
+        if (fitDemos.truncated + fitData.truncated && !o.quiet) {
+          process.stderr.write(`warning: ${fitDemos.truncated} demonstrations and ${fitData.truncated} inputs were cut to ${perText} tokens to fit ${o.k} demonstrations and the query in ${lm.contextLength} tokens\n`);
+        }
         const progress = new Progress({ total: data.examples.length, label: `icl ${o.backend}`, unit: 'ex/s', quiet: !!o.quiet });
         progress.start();
         const r = await runIcl({

@@ -6,6 +6,7 @@
 // (when its configuration hash matches) instead of recomputing. The results (CompareResults),
 // the report and the advice are written to <out>.
 
+import { truncateTokens } from '../icl/truncate.js';
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, readdirSync, statSync } from 'node:fs';
 import * as os from 'node:os';
@@ -172,17 +173,6 @@ function priceFor(prices: Record<string, number> | undefined, plan: MethodPlan):
   const keys = [plan.info.id, plan.spec, plan.kind === 'icl' ? plan.spec.slice(0, plan.spec.indexOf(':')) : plan.method!, plan.kind === 'icl' ? 'icl' : 'ft'];
   for (const k of keys) if (k !== undefined && prices[k] !== undefined) return prices[k];
   return undefined;
-}
-
-/** Cut `text` so that it has at most `maxTokens` tokens (by prefix; the tokenizer decides). */
-async function truncateTokens(lm: LanguageModel, text: string, maxTokens: number): Promise<string> {
-  let t = text;
-  let n = (await lm.tokenize(t)).length;
-  for (let i = 0; i < 12 && n > maxTokens && t.length > 0; i++) {
-    t = t.slice(0, Math.max(0, Math.floor((t.length * maxTokens) / n * 0.97) - 1)).trimEnd();
-    n = (await lm.tokenize(t)).length;
-  }
-  return t;
 }
 
 function countTrainable(model: TransformerModel, method: Method): number {

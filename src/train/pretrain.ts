@@ -354,6 +354,7 @@ export async function pretrain(opts: PretrainOptions): Promise<PretrainResult> {
 function modelCard(model: TransformerModel, o: PretrainOptions & Record<string, unknown>, r: PretrainResult, corpusTokens: number): string {
   const c = model.config;
   const metric = o.objective === 'mlm' ? `masked-token accuracy ${(r.heldOut.accuracy! * 100).toFixed(2)}%, loss ${r.heldOut.loss.toFixed(4)}` : `perplexity ${r.heldOut.perplexity!.toFixed(2)}, loss ${r.heldOut.loss.toFixed(4)}`;
+  const threads = Number(process.env.TUNESHOT_THREADS ?? 2);
   const hash = createHash('sha256').update(JSON.stringify(r.losses)).digest('hex').slice(0, 16);
   return `# ${path.basename(r.out)}
 
@@ -367,14 +368,14 @@ A ${c.modelType} model pre-trained from scratch by tuneshot with the ${o.objecti
 | steps | ${r.steps} × batch ${o.batchSize}${Number(o.accumulate) > 1 ? ` × ${o.accumulate} accumulated` : ''} × ${o.seqLen} tokens |
 | tokens seen | ${r.tokensSeen.toLocaleString('en-US')} |
 | optimizer | AdamW, peak learning rate ${o.lr}, ${o.schedule} decay, weight decay ${o.weightDecay}, clipping ${o.clipNorm}, seed ${o.seed} |
-| wall time | ${(r.wallSeconds / 60).toFixed(1)} min on ${process.env.TUNESHOT_THREADS ?? 2} threads |
+| wall time | ${(r.wallSeconds / 60).toFixed(1)} min, ONNX Runtime on ${threads} thread${threads === 1 ? '' : 's'} (TUNESHOT_THREADS) |
 | held-out | ${metric} (${r.heldOut.tokens.toLocaleString('en-US')} ${o.objective === 'mlm' ? 'masked tokens' : 'tokens'}) |
 | loss curve hash | ${hash} (first loss ${r.losses[0]}, last ${r.losses.at(-1)}) |
 
 Reproduce with:
 
 \`\`\`sh
-${o.command ?? '(library call)'}
+${o.command ? `${process.env.TUNESHOT_THREADS ? `TUNESHOT_THREADS=${process.env.TUNESHOT_THREADS} ` : ''}${o.command}` : '(library call)'}
 \`\`\`
 
 The corpus and its licences are described in docs/corpus.md.
