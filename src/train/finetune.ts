@@ -194,7 +194,9 @@ export async function finetune(opts: FinetuneOptions): Promise<FinetuneResult> {
       },
     };
   }
-  const trainable = built.graph.params.filter((p) => method === 'full' || (method === 'lora' ? isLoraParam(p.name) || isHeadParam(p.name) && !isLoraParam(p.name) && !p.name.startsWith('lm_head') && !p.name.startsWith('cls.') : true));
+  // full: everything; head: the head graph holds only head parameters; lora: adapters plus the task
+  // head (never a language-model head, which stays frozen like the body).
+  const trainable = built.graph.params.filter((p) => method !== 'lora' || isLoraParam(p.name) || (isHeadParam(p.name) && !/^(lm_head|cls)\./.test(p.name)));
   const optimizer = new AdamW({ weightDecay: opts.weightDecay ?? 0.01 });
   const trainer = new Trainer(built.loss, trainable, model.params, {
     optimizer, clipNorm: opts.clipNorm ?? 1,
@@ -290,10 +292,9 @@ export async function finetune(opts: FinetuneOptions): Promise<FinetuneResult> {
   const trainSeconds = (Date.now() - t0) / 1000;
   if (best) for (const [name, data] of best) model.params.set(name, model.params.get(name)!.shape, data);
 
-  const trainedThrough = method === 'full' ? model.numParams() : method === 'lora' ? model.numParams() : 0;
   const trainFlops = method === 'head'
     ? 2 * model.numParams() * trainEnc.reduce((a, e) => a + e.ids.length, 0) // one forward pass for the cached features
-    : (method === 'full' ? 6 : 4) * trainedThrough * tokensSeen; // LoRA skips the frozen weights' own gradients
+    : (method === 'full' ? 6 : 4) * model.numParams() * tokensSeen; // LoRA skips the frozen weights' own gradients
   const served = loraSpec ? mergeLora(model, loraSpec) : model;
   const result: FinetuneResult = {
     model: task === 'classify' ? new FineTunedClassifier(served, labels, { method, pooling, maxLength }) : new FineTunedGenerator(served, { maxLength }),
