@@ -126,3 +126,13 @@ test('bad training data: the error names file, line and field, and nothing is wr
     assert.ok(!existsSync(out), 'no output written');
   }
 });
+
+test('generate: fine-tuning the embedded LM on prompt -> completion lowers the completion loss and generates', { timeout: 180_000 }, async () => {
+  const pairs = ['red', 'blue', 'green', 'black', 'white', 'brown', 'pink', 'gray'].map((c) => ({ text: `Colour: ${c}\nRepeat:`, prompt: `Colour: ${c}\nRepeat:`, completion: ` ${c} ${c}` }));
+  const r = await finetune({ model: 'tuneshot-base-lm', train: pairs, dev: pairs, task: 'generate', method: 'full', epochs: 12, batchSize: 4, lr: 1e-3, quiet: true, seed: 5 });
+  assert.ok(r.lossCurve.at(-1)! < r.lossCurve[0]! / 2, `completion loss ${r.lossCurve[0]} -> ${r.lossCurve.at(-1)}`);
+  const gen = r.model as import('../../src/train/adapted.js').FineTunedGenerator;
+  const [out] = await gen.generate(['Colour: green\nRepeat:'], 6);
+  // A 5M-parameter LM learns the completion's format (a colour word, twice) from 8 examples.
+  assert.match(out!, /^\s*(red|blue|green|black|white|brown|pink|gray) \1/, `generated "${out}"`);
+});
