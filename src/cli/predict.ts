@@ -5,7 +5,10 @@ import * as path from 'node:path';
 import type { Command } from 'commander';
 import { DataError, loadExamples, type Example } from '../data/dataset.js';
 import { classificationMetrics } from '../eval/metrics.js';
-import { loadClassifier } from '../train/adapted.js';
+import { FineTunedGenerator, isClassifierFolder, loadClassifier } from '../train/adapted.js';
+import { TransformerModel } from '../models/model.js';
+import { resolveModel } from '../models/resolve.js';
+import { exactMatch } from '../eval/metrics.js';
 import { Progress } from '../train/progress.js';
 import { int } from './main.js';
 
@@ -77,8 +80,9 @@ export function readInputs(file: string, f: InputFields = {}): Example[] {
 export function registerPredict(program: Command): void {
   program
     .command('predict')
-    .description('predict labels and class probabilities with a fine-tuned classifier')
-    .requiredOption('--model <folder>', 'fine-tuned classifier folder (config.json with id2label)')
+    .description('predict labels and class probabilities with a fine-tuned classifier (or completions with a fine-tuned decoder)')
+    .requiredOption('--model <folder>', 'fine-tuned classifier folder (config.json with id2label), or a decoder for generation')
+    .option('--max-tokens <n>', 'generation: new tokens a completion', int, 64)
     .requiredOption('--data <file>', 'JSONL (or CSV) inputs; a label field, when present, is scored')
     .option('--out <file>', 'predictions JSONL', 'predictions.jsonl')
     .option('--batch-size <n>', 'inputs a forward pass', int, 32)
@@ -87,6 +91,7 @@ export function registerPredict(program: Command): void {
     .option('--label-field <name>', 'field holding the gold label', 'label')
     .option('--quiet', 'no progress output')
     .action(async (o) => {
+      if (!isClassifierFolder(resolveModel(o.model))) return predictGenerations(o);
       const inputs = readInputs(o.data, { textField: o.textField, textPairField: o.textPairField, labelField: o.labelField });
       const clf = await loadClassifier(o.model);
       const bs = Math.max(1, o.batchSize as number);
@@ -112,4 +117,23 @@ export function registerPredict(program: Command): void {
       }
       console.log(line);
     });
+}
+
+/** Generation models (no id2label): a completion for each row's prompt, greedy, stopping at a newline. */
+async function predictGenerations(o: { model: string; data: string; out: string; maxTokens: number; quiet?: boolean }): Promise<void> {
+  const { examples } = loadExamples(o.data, { task: 'generate' });
+  const gen = new FineTunedGenerator(await TransformerModel.load(resolveModel(o.model)), { maxLength: 512 });
+  const progress = new Progress({ total: examples.length, label: 'predict', unit: 'ex/s', quiet: !!o.quiet });
+  progress.start();
+  const rows: Array<{ index: number; generation: string; reference?: string }> = [];
+  for (const [i, e] of examples.entries()) {
+    const [g] = await gen.generate([e.prompt ?? e.text], o.maxTokens);
+    rows.push({ index: i, generation: g!, ...(e.completion !== undefined ? { reference: e.completion } : {}) });
+    progress.update(i + 1, {}, 1);
+  }
+  progress.stop();
+  writeJsonlAtomic(o.out, rows);
+  const refs = rows.filter((r) => r.reference !== undefined);
+  const em = refs.length ? refs.reduce((a, r) => a + exactMatch(r.generation, r.reference!), 0) / refs.length : undefined;
+  console.log(`${o.out}: ${rows.length} generations${em !== undefined ? `; exact match ${(em * 100).toFixed(2)}% on ${refs.length} with references` : ''}`);
 }
