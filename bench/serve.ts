@@ -2,7 +2,7 @@
 // sentence a request) against the embedded encoder fine-tuned HEAD-ONLY on the first 3 000 sentences
 // of the SST-2 training split (BENCH_TRAIN_N), 3 epochs, max 64 tokens: the body is frozen, so the
 // cost is one forward pass over them; dev accuracy is reported. The server is the real CLI in a
-// child process; autocannon drives it at concurrency 1, 8 and 64, with dynamic batching on (max 32 inputs, 5 ms wait) and off. Reported: requests/s,
+// child process; autocannon drives it at concurrency 1, 8 and 64, with dynamic batching on (max 32 inputs; requests arriving while the model is busy form the next batch) and off. Reported: requests/s,
 // p50/p99 latency, errors (connection errors + timeouts + non-2xx). The last stdout line is one
 // JSON object with every figure.
 //
@@ -130,7 +130,7 @@ async function main(): Promise<void> {
     for (const key of ['batching', 'no_batching'] as const) {
       for (const c of CONCURRENCY) {
         const f = results[key][`c${c}`]!;
-        rows.push([key === 'batching' ? 'on (32, 5 ms)' : 'off', String(c), f.rps.toFixed(1), String(f.p50_ms), String(f.p99_ms), String(f.errors)]);
+        rows.push([key === 'batching' ? 'on (max 32)' : 'off', String(c), f.rps.toFixed(1), String(f.p50_ms), String(f.p99_ms), String(f.errors)]);
       }
     }
     const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => r[i]!.length)));

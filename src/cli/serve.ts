@@ -90,7 +90,7 @@ export function registerServe(program: Command): void {
     .option('--api-key <key>', 'require "Authorization: Bearer <key>" (default $TUNESHOT_API_KEY)')
     .option('--no-batching', 'turn off dynamic batching of /v1/classify')
     .option('--max-batch <n>', 'largest dynamic batch (inputs)', int, 32)
-    .option('--batch-wait-ms <n>', 'how long a batch waits for more requests', int, 5)
+    .option('--batch-wait-ms <n>', 'how long an idle model waits for more requests before starting a batch (requests arriving while it is busy are batched anyway)', int, 0)
     .option('--queue-limit <n>', 'model requests admitted at once; beyond it 429', int, 64)
     .option('--timeout-ms <n>', 'per-request timeout', int, 60_000)
     .option('--max-tokens <n>', 'largest max_tokens a request may ask for', int, 512)

@@ -1,5 +1,7 @@
-// Dynamic batching: concurrent predict requests arriving within `waitMs` of the first are merged
-// into one Classifier.predict call (up to `maxBatch` inputs; a larger request runs on its own).
+// Dynamic batching: requests that arrive while the model is busy are merged into the next
+// Classifier.predict call (up to `maxBatch` inputs; a larger request runs on its own). An idle
+// model starts at once, after an optional `waitMs` for company: measured here, a fixed 5 ms window
+// cut single-client throughput from 337 to 103 requests/s while batching only helped under load.
 
 import type { Classifier, PredictInput, Prediction } from '../predictor.js';
 
@@ -18,6 +20,7 @@ export class Batcher {
   private queue: Pending[] = [];
   private queuedInputs = 0;
   private timer: NodeJS.Timeout | undefined;
+  private busy = false;
 
   constructor(
     private readonly classifier: Classifier,
@@ -30,7 +33,8 @@ export class Batcher {
       if (this.queuedInputs + inputs.length > this.options.maxBatch) this.flush();
       this.queue.push({ inputs, resolve, reject });
       this.queuedInputs += inputs.length;
-      if (this.queuedInputs >= this.options.maxBatch) this.flush();
+      if (this.busy) return; // the running batch's completion flushes the queue
+      if (this.queuedInputs >= this.options.maxBatch || this.options.waitMs <= 0) this.flush();
       else this.timer ??= setTimeout(() => this.flush(), this.options.waitMs);
     });
   }
@@ -38,13 +42,20 @@ export class Batcher {
   flush(): void {
     if (this.timer) clearTimeout(this.timer);
     this.timer = undefined;
-    const batch = this.queue;
-    if (batch.length === 0) return;
-    this.queue = [];
-    this.queuedInputs = 0;
+    if (this.queue.length === 0 || this.busy) return;
+    // Whole requests, up to maxBatch inputs (always at least one request).
+    let n = 0, take = 0;
+    while (take < this.queue.length && (take === 0 || n + this.queue[take]!.inputs.length <= this.options.maxBatch)) n += this.queue[take++]!.inputs.length;
+    const batch = this.queue.splice(0, take);
+    this.queuedInputs -= n;
     const all = batch.flatMap((p) => p.inputs);
     this.onBatch?.(all.length, batch.length);
-    this.classifier.predict(all).then(
+    this.busy = true;
+    const done = () => {
+      this.busy = false;
+      this.flush();
+    };
+    this.classifier.predict(all).finally(done).then(
       (preds) => {
         if (preds.length !== all.length) {
           const err = new Error(`classifier returned ${preds.length} predictions for ${all.length} inputs`);

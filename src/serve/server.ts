@@ -36,7 +36,7 @@ export interface ServerOptions {
   apiKey?: string;
   host?: string;
   port?: number;
-  /** Dynamic batching of /v1/classify (default {maxBatch: 32, waitMs: 5}); false turns it off. */
+  /** Dynamic batching of /v1/classify (default {maxBatch: 32, waitMs: 0}: requests arriving while the model is busy form the next batch); false turns it off. */
   batching?: BatchingOptions | false;
   /** Model requests admitted at once (waiting or running); beyond it, 429 + Retry-After. Default 64. */
   queueLimit?: number;
@@ -284,7 +284,7 @@ export function createServer(options: ServerOptions = {}): FastifyInstance {
   const maxInputs = options.maxInputs ?? 256;
   const timeoutMs = options.timeoutMs ?? 60_000;
   const retryAfter = String(options.retryAfterSeconds ?? 1);
-  const batching = options.batching === undefined ? { maxBatch: 32, waitMs: 5 } : options.batching;
+  const batching = options.batching === undefined ? { maxBatch: 32, waitMs: 0 } : options.batching;
   const metrics = new ServerMetrics();
   let admitted = 0;
   metrics.queueDepth.track(() => admitted);
