@@ -3,7 +3,7 @@
  */
 import { promises as fsp } from 'node:fs';
 import * as path from 'node:path';
-import { readSafetensorsFolder, serializeSafetensors, type TensorMap, type TensorsInput } from './safetensors.js';
+import { exists, readSafetensorsFolder, serializeSafetensors, type TensorMap, type TensorsInput } from './safetensors.js';
 
 export interface Checkpoint {
   config: Record<string, unknown>;
@@ -67,14 +67,6 @@ export async function readCheckpoint(dir: string): Promise<Checkpoint> {
   return { config: config as Record<string, unknown>, tensors, dir };
 }
 
-async function exists(p: string): Promise<boolean> {
-  try {
-    await fsp.access(p);
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 /**
  * Write a model folder atomically: everything goes into a sibling temp folder which is

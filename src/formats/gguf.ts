@@ -13,6 +13,7 @@
 import { promises as fsp } from 'node:fs';
 import * as path from 'node:path';
 import { f32ToF16, f16ToF32, writeFileAtomic, type TensorInput } from './safetensors.js';
+import { readJson, tokenContent } from './tokenizer.js';
 
 export type GgufScalarType =
   | 'uint8' | 'int8' | 'uint16' | 'int16' | 'uint32' | 'int32'
@@ -374,25 +375,8 @@ interface TokenizerJsonLike {
   pre_tokenizer?: unknown;
 }
 
-async function readJsonIfExists(file: string): Promise<Record<string, unknown> | undefined> {
-  let text: string;
-  try {
-    text = await fsp.readFile(file, 'utf-8');
-  } catch {
-    return undefined;
-  }
-  try {
-    return JSON.parse(text) as Record<string, unknown>;
-  } catch (e) {
-    throw new Error(`${file}: bad JSON: ${(e as Error).message}`);
-  }
-}
+const readJsonIfExists = (file: string) => readJson(file, false);
 
-function tokenContent(v: unknown): string | undefined {
-  if (typeof v === 'string') return v;
-  if (v && typeof v === 'object' && typeof (v as { content?: unknown }).content === 'string') return (v as { content: string }).content;
-  return undefined;
-}
 
 interface GgufVocab {
   kind: 'gpt2' | 'bert';

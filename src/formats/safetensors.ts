@@ -257,7 +257,7 @@ export async function writeSafetensors(file: string, tensors: TensorsInput, meta
   await writeFileAtomic(file, serializeSafetensors(tensors, metadata));
 }
 
-async function exists(p: string): Promise<boolean> {
+export async function exists(p: string): Promise<boolean> {
   try {
     await fsp.access(p);
     return true;

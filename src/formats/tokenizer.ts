@@ -52,7 +52,8 @@ interface PostProcessed {
 
 type PostProcessorFn = (a: string[], b: string[] | null, addSpecial: boolean) => PostProcessed;
 
-async function readJson(file: string, required: boolean): Promise<Record<string, unknown> | undefined> {
+/** A JSON object file; a missing file is undefined unless `required`. Errors name the file. */
+export async function readJson(file: string, required: boolean): Promise<Record<string, unknown> | undefined> {
   let text: string;
   try {
     text = await fsp.readFile(file, 'utf-8');
@@ -69,7 +70,8 @@ async function readJson(file: string, required: boolean): Promise<Record<string,
   }
 }
 
-function tokenContent(v: unknown): string | undefined {
+/** A special token's text, written either as a string or as {content: ...}. */
+export function tokenContent(v: unknown): string | undefined {
   if (typeof v === 'string') return v;
   if (v && typeof v === 'object' && typeof (v as { content?: unknown }).content === 'string') return (v as { content: string }).content;
   return undefined;
