@@ -1,6 +1,8 @@
 // `tuneshot finetune`: full, LoRA or head-only fine-tuning of a model folder or embedded model.
 // The data files are read and checked before the model is loaded, so a bad row fails fast with
 // its file and line, and nothing is written.
+import { trackRun } from '../registry/track.js';
+import * as path from 'node:path';
 import type { Command } from 'commander';
 import { loadExamples, type LoadOptions } from '../data/dataset.js';
 import { finetune } from '../train/finetune.js';
@@ -52,7 +54,7 @@ export function registerFinetune(program: Command): void {
       const dev = o.dev ? loadExamples(o.dev, { task, ...fields, ...(task === 'classify' ? { labels: train.labels } : {}) }) : undefined;
       if (task === 'classify' && train.labels.length < 2) throw new Error(`${o.train}: needs at least two labels, found ${JSON.stringify(train.labels)}`);
 
-      const r = await finetune({
+      const r = await trackRun('finetune', { command: `tuneshot ${process.argv.slice(2).join(' ')}`, ...o }, [o.train, ...(o.dev ? [o.dev] : [])], [path.resolve(o.out)], () => finetune({
         model: o.model, train: train.examples, ...(dev ? { dev: dev.examples } : {}), task, method: o.method,
         ...(task === 'classify' ? { labels: train.labels } : {}),
         out: o.out, epochs: o.epochs, ...(o.maxSteps !== undefined ? { maxSteps: o.maxSteps } : {}), batchSize: o.batchSize,
@@ -60,7 +62,7 @@ export function registerFinetune(program: Command): void {
         lora: { r: o.loraR, alpha: o.loraAlpha, dropout: o.loraDropout, ...(o.loraTargets ? { targetModules: o.loraTargets } : {}) },
         ...(o.pooling ? { pooling: o.pooling } : {}), maxLength: o.maxLength, patience: o.patience, seed: o.seed, quiet: !!o.quiet,
         ...(o.checkpointEvery !== undefined ? { checkpointEvery: o.checkpointEvery } : {}), resume: !!o.resume,
-      });
+      }), (r) => ({ steps: r.steps, trainSeconds: r.trainSeconds, examplesPerSecond: r.examplesPerSecond, bestDev: r.bestDev, truncated: r.truncated, finalLoss: r.lossCurve.at(-1) }));
       const dev_ = r.bestDev !== undefined ? `, best dev ${task === 'classify' ? `accuracy ${(r.bestDev * 100).toFixed(2)}%` : `score ${r.bestDev.toFixed(4)}`}` : '';
       const loss = r.lossCurve.length ? `, final loss ${r.lossCurve[r.lossCurve.length - 1]!.toFixed(4)}` : '';
       console.log(`${r.out}: ${o.method} ${task}, ${r.steps} steps (${r.epochs.toFixed(2)} epochs), ${r.trainSeconds.toFixed(1)} s, ${r.examplesPerSecond.toFixed(1)} ex/s${loss}${dev_}${task === 'classify' ? `, labels ${r.labels.join(', ')}` : ''}`);

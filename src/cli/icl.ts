@@ -1,6 +1,7 @@
 // `tuneshot icl`: in-context learning on a labelled test file with demonstrations drawn from a
 // training file, through any language model backend; predictions as JSONL (atomic), metrics printed,
 // and optionally the prompt program (with its backend) saved for `tuneshot serve`.
+import { trackRun } from '../registry/track.js';
 import { truncateAll } from '../icl/truncate.js';
 import { existsSync } from 'node:fs';
 import * as path from 'node:path';
@@ -67,12 +68,12 @@ export function registerIcl(program: Command): void {
         }
         const progress = new Progress({ total: data.examples.length, label: `icl ${o.backend}`, unit: 'ex/s', quiet: !!o.quiet });
         progress.start();
-        const r = await runIcl({
+        const r = await trackRun('icl', { command: `tuneshot ${process.argv.slice(2).join(' ')}`, ...o }, [o.demos, o.data], [path.resolve(o.out)], () => runIcl({
           lm, demos: demos.examples, data: data.examples, task: o.task, ...(labels ? { labels } : {}), k: o.k, select: o.select,
           calibrate: !!o.calibrate, scoring: o.scoring, seed: o.seed, concurrency: o.concurrency,
           ...(o.instruction !== undefined ? { instruction: o.instruction } : {}),
           onProgress: (done) => progress.update(done, {}, 1),
-        });
+        }), (r) => ({ ...(r.metrics as unknown as Record<string, unknown>), durationMs: r.durationMs }));
         progress.stop();
         writeJsonlAtomic(o.out, r.predictions);
         if (o.saveProgram) await saveProgramWithBackend(o.saveProgram, r.program, `${o.backend}:${o.backend !== 'openai' && existsSync(o.model) ? path.resolve(o.model) : o.model}`);

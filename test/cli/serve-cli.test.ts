@@ -14,6 +14,8 @@ import { builtinDataset } from '../../src/data/builtin.js';
 import { pretrain } from '../../src/train/pretrain.js';
 
 const CLI = ['--import', 'tsx', 'src/cli/run.ts'];
+// CLI runs record themselves in the run registry: keep the tests' runs out of the user's ~/.tuneshot.
+const TEST_ENV = { ...process.env, TUNESHOT_HOME: mkdtempSync(path.join(tmpdir(), 'tuneshot-home-')) };
 let dir = '';
 let slice = '';
 let clf = '';
@@ -22,7 +24,7 @@ interface Ran { code: number | null; stdout: string; stderr: string }
 
 function run(args: string[], timeoutMs = 60_000): Promise<Ran> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [...CLI, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [...CLI, ...args], { stdio: ['ignore', 'pipe', 'pipe'], env: TEST_ENV });
     let stdout = '', stderr = '';
     child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
     child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
@@ -32,7 +34,7 @@ function run(args: string[], timeoutMs = 60_000): Promise<Ran> {
 }
 
 function startServe(args: string[]): Promise<{ child: ChildProcess; url: string; out: () => string }> {
-  const child = spawn(process.execPath, [...CLI, 'serve', ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [...CLI, 'serve', ...args], { stdio: ['ignore', 'pipe', 'pipe'], env: TEST_ENV });
   let out = '';
   child.stdout!.on('data', (d: Buffer) => (out += d.toString()));
   child.stderr!.on('data', (d: Buffer) => (out += d.toString()));
