@@ -88,26 +88,11 @@ export async function runIcl(o: RunIclOptions): Promise<RunIclResult> {
 
   if (task === 'classify') {
     const clf = new IclClassifier({ lm: o.lm, program, pool: o.demos, concurrency, ...(o.embed ? { embed: o.embed } : {}) });
-    const predictions: IclPrediction[] = new Array(total);
-    let next = 0;
-    await Promise.all(
-      Array.from({ length: Math.min(concurrency, total) }, async () => {
-        while (next < total) {
-          const i = next++;
-          const ex = o.data[i]!;
-          const p = await clf.predictOne({ text: ex.text, ...(ex.textPair !== undefined ? { textPair: ex.textPair } : {}) });
-          predictions[i] = {
-            index: i,
-            gold: ex.label ?? '',
-            pred: p.label,
-            probs: p.probs,
-            rawProbs: p.rawProbs,
-            droppedDemonstrations: p.droppedDemonstrations,
-          };
-          tick();
-        }
-      }),
-    );
+    const predictions = await mapConcurrent(o.data, concurrency, async (ex, i) => {
+      const p = await clf.predictOne({ text: ex.text, ...(ex.textPair !== undefined ? { textPair: ex.textPair } : {}) });
+      tick();
+      return { index: i, gold: ex.label ?? '', pred: p.label, probs: p.probs, rawProbs: p.rawProbs, droppedDemonstrations: p.droppedDemonstrations };
+    });
     const metrics = classificationMetrics(
       predictions.map((p) => p.gold),
       predictions.map((p) => p.pred),
@@ -117,19 +102,11 @@ export async function runIcl(o: RunIclOptions): Promise<RunIclResult> {
   }
 
   const gen = new IclGenerator({ lm: o.lm, program, pool: o.demos, ...(o.embed ? { embed: o.embed } : {}), maxTokens: o.maxTokens ?? 32 });
-  const predictions: IclPrediction[] = new Array(total);
-  let next = 0;
-  await Promise.all(
-    Array.from({ length: Math.min(concurrency, total) }, async () => {
-      while (next < total) {
-        const i = next++;
-        const ex = o.data[i]!;
-        const { text } = await gen.answer(ex.prompt ?? ex.text);
-        predictions[i] = { index: i, gold: ex.completion ?? ex.label ?? '', pred: text };
-        tick();
-      }
-    }),
-  );
+  const predictions = await mapConcurrent(o.data, concurrency, async (ex, i): Promise<IclPrediction> => {
+    const { text } = await gen.answer(ex.prompt ?? ex.text);
+    tick();
+    return { index: i, gold: ex.completion ?? ex.label ?? '', pred: text };
+  });
   const n = predictions.length;
   const metrics: GenerationMetrics = {
     exactMatch: n === 0 ? 0 : predictions.reduce((s, p) => s + exactMatch(p.pred, p.gold), 0) / n,
@@ -137,4 +114,19 @@ export async function runIcl(o: RunIclOptions): Promise<RunIclResult> {
     n,
   };
   return { program: { ...program, demonstrations: o.demos }, predictions, metrics, durationMs: performance.now() - started };
+}
+
+/** `fn` over `items` with at most `concurrency` calls in flight; results in input order. */
+async function mapConcurrent<T, R>(items: readonly T[], concurrency: number, fn: (item: T, index: number) => Promise<R>): Promise<R[]> {
+  const out: R[] = new Array(items.length);
+  let next = 0;
+  await Promise.all(
+    Array.from({ length: Math.min(concurrency, items.length) }, async () => {
+      while (next < items.length) {
+        const i = next++;
+        out[i] = await fn(items[i]!, i);
+      }
+    }),
+  );
+  return out;
 }
