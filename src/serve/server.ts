@@ -81,6 +81,14 @@ function sha256(s: string): Buffer {
 
 const stopSchema = { type: ['string', 'array', 'null'], items: { type: 'string' }, maxItems: 4 } as const;
 
+/** Sampling fields shared by /v1/completions and /v1/chat/completions. */
+const samplingProperties = {
+  temperature: { type: ['number', 'null'], minimum: 0, maximum: 2 },
+  top_p: { type: ['number', 'null'], exclusiveMinimum: 0, maximum: 1 },
+  stop: stopSchema,
+  seed: { type: ['integer', 'null'] },
+} as const;
+
 const completionSchema = {
   type: 'object',
   required: ['model', 'prompt'],
@@ -88,10 +96,7 @@ const completionSchema = {
     model: { type: 'string', minLength: 1 },
     prompt: { type: ['string', 'array'], items: { type: 'string' }, minItems: 1, maxItems: 64 },
     max_tokens: { type: ['integer', 'null'], minimum: 0 },
-    temperature: { type: ['number', 'null'], minimum: 0, maximum: 2 },
-    top_p: { type: ['number', 'null'], exclusiveMinimum: 0, maximum: 1 },
-    stop: stopSchema,
-    seed: { type: ['integer', 'null'] },
+    ...samplingProperties,
     echo: { type: ['boolean', 'null'] },
     logprobs: { type: ['integer', 'null'], minimum: 0, maximum: 5 },
     stream: { type: ['boolean', 'null'] },
@@ -121,10 +126,7 @@ const chatSchema = {
     },
     max_tokens: { type: ['integer', 'null'], minimum: 1 },
     max_completion_tokens: { type: ['integer', 'null'], minimum: 1 },
-    temperature: { type: ['number', 'null'], minimum: 0, maximum: 2 },
-    top_p: { type: ['number', 'null'], exclusiveMinimum: 0, maximum: 1 },
-    stop: stopSchema,
-    seed: { type: ['integer', 'null'] },
+    ...samplingProperties,
     stream: { type: ['boolean', 'null'] },
     n: { type: ['integer', 'null'], minimum: 1, maximum: 1 },
   },
