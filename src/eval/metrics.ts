@@ -167,14 +167,7 @@ export function bootstrapInterval(
     }
     values[s] = metricFn(g, p);
   }
-  const alpha = (1 - level) / 2;
-  return {
-    estimate,
-    lower: percentile(values, alpha * 100),
-    upper: percentile(values, (1 - alpha) * 100),
-    level,
-    samples,
-  };
+  return percentileInterval(estimate, values, level);
 }
 
 /**
@@ -297,12 +290,11 @@ export function bootstrapMeanInterval(values: readonly number[], options: Bootst
     for (let i = 0; i < n; i++) sum += values[Math.floor(rand() * n)]!;
     means[s] = sum / n;
   }
+  return percentileInterval(estimate, means, level);
+}
+
+/** The central `level` percentile interval of bootstrap replicates around a point estimate. */
+function percentileInterval(estimate: number, replicates: number[], level: number): Interval {
   const alpha = (1 - level) / 2;
-  return {
-    estimate,
-    lower: percentile(means, alpha * 100),
-    upper: percentile(means, (1 - alpha) * 100),
-    level,
-    samples,
-  };
+  return { estimate, lower: percentile(replicates, alpha * 100), upper: percentile(replicates, (1 - alpha) * 100), level, samples: replicates.length };
 }
