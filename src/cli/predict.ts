@@ -1,14 +1,13 @@
 // `tuneshot predict`: class probabilities of a fine-tuned classifier for every row of a data file,
 // in batches, written as JSONL atomically (temporary sibling file, then rename).
-import { closeSync, fsyncSync, openSync, readFileSync, renameSync, rmSync, writeSync } from 'node:fs';
+import { closeSync, fsyncSync, openSync, renameSync, rmSync, writeSync } from 'node:fs';
 import * as path from 'node:path';
 import type { Command } from 'commander';
-import { DataError, loadExamples, type Example } from '../data/dataset.js';
-import { classificationMetrics } from '../eval/metrics.js';
+import { loadExamples, type Example } from '../data/dataset.js';
+import { classificationMetrics, exactMatch } from '../eval/metrics.js';
 import { FineTunedGenerator, isClassifierFolder, loadClassifier } from '../train/adapted.js';
 import { TransformerModel } from '../models/model.js';
 import { resolveModel } from '../models/resolve.js';
-import { exactMatch } from '../eval/metrics.js';
 import { Progress } from '../train/progress.js';
 import { int } from './main.js';
 
@@ -39,42 +38,9 @@ export interface InputFields {
   labelField?: string;
 }
 
-/** Inputs to predict: JSONL rows need the text field; the label is optional (scored when present). CSV goes through loadExamples. */
+/** Inputs to predict (JSONL or CSV): the text field is required; the label is optional (scored when present). */
 export function readInputs(file: string, f: InputFields = {}): Example[] {
-  const textField = f.textField ?? 'text', labelField = f.labelField ?? 'label';
-  if (/\.csv$/i.test(file)) {
-    return loadExamples(file, { task: 'classify', textField, labelField, ...(f.textPairField ? { textPairField: f.textPairField } : {}) }).examples;
-  }
-  let content: string;
-  try {
-    content = readFileSync(file, 'utf8');
-  } catch (e) {
-    throw new DataError(file, undefined, undefined, `cannot read file (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
-  }
-  const out: Example[] = [];
-  content.split(/\r?\n/).forEach((line, i) => {
-    if (line.trim() === '') return;
-    let row: unknown;
-    try {
-      row = JSON.parse(line);
-    } catch (e) {
-      throw new DataError(file, i + 1, undefined, `malformed JSON (${(e as Error).message})`);
-    }
-    if (row === null || typeof row !== 'object' || Array.isArray(row)) throw new DataError(file, i + 1, undefined, 'expected a JSON object on each line');
-    const r = row as Record<string, unknown>;
-    const text = r[textField];
-    if (typeof text !== 'string') throw new DataError(file, i + 1, textField, text === undefined ? 'missing' : 'expected a string');
-    const ex: Example = { text };
-    if (f.textPairField) {
-      const p = r[f.textPairField];
-      if (typeof p !== 'string') throw new DataError(file, i + 1, f.textPairField, p === undefined ? 'missing' : 'expected a string');
-      ex.textPair = p;
-    }
-    if (typeof r[labelField] === 'string') ex.label = r[labelField] as string;
-    out.push(ex);
-  });
-  if (out.length === 0) throw new DataError(file, undefined, undefined, 'no examples found');
-  return out;
+  return loadExamples(file, { task: 'classify', textField: f.textField, labelField: f.labelField, textPairField: f.textPairField, labelOptional: true }).examples;
 }
 
 export function registerPredict(program: Command): void {

@@ -33,6 +33,8 @@ export interface LoadOptions {
   format?: DataFormat;
   /** Closed label set. Labels outside it are an error; the returned `labels` keep this order. */
   labels?: string[];
+  /** Classify: rows without a label are kept unlabelled (inputs to predict, scored where labelled). */
+  labelOptional?: boolean;
 }
 
 export interface LoadedExamples {
@@ -164,6 +166,7 @@ export function loadExamples(path: string, options: LoadOptions): LoadedExamples
       const ex: Example = { text };
       if (textPairField !== undefined) ex.textPair = requireText(path, line, row, textPairField);
       if (!(labelField in row) || row[labelField] === undefined || row[labelField] === null) {
+        if (options.labelOptional) { examples.push(ex); continue; }
         throw new DataError(path, line, labelField, 'missing');
       }
       const label = row[labelField];

@@ -76,6 +76,15 @@ test('error: missing label field', () => {
   expectDataError(() => loadExamples(p, { task: 'classify' }), p, 1, 'label', /missing/);
 });
 
+test('labelOptional: unlabelled rows are kept for predict, labelled rows still checked', () => {
+  const p = file('jsonl', '{"text":"one"}\n{"text":"two","label":"b"}\n{"text":"three","label":null}\n');
+  const { examples, labels } = loadExamples(p, { task: 'classify', labelOptional: true });
+  assert.deepEqual(examples, [{ text: 'one' }, { text: 'two', label: 'b' }, { text: 'three' }]);
+  assert.deepEqual(labels, ['b']);
+  const bad = file('jsonl', '{"text":"ok","label":1}\n');
+  expectDataError(() => loadExamples(bad, { task: 'classify', labelOptional: true }), bad, 1, 'label', /must be a string/);
+});
+
 test('error: missing text pair field', () => {
   const p = file('jsonl', '{"text":"ok","label":"a"}\n');
   expectDataError(() => loadExamples(p, { task: 'classify', textPairField: 'text2' }), p, 1, 'text2', /missing/);
