@@ -35,7 +35,6 @@ const perSample: Record<string, Cell[]> = {};
 const rows: Array<Array<string | number | null>> = [];
 for (const name of ['sst2', 'trec', 'agnews'] as const) {
   const train = sharedSplit(name, 'train'), test = sharedSplit(name, 'test');
-  out[name] = {};
   perSample[name] = [];
   for (let s = 0; s < samples; s++) {
     const pool = sampleBudget(train, 16, s);
@@ -44,11 +43,12 @@ for (const name of ['sst2', 'trec', 'agnews'] as const) {
   }
   const ps = perSample[name]!;
   const tf = ps.map((c) => c.tfidf);
-  out[name]!['k16'] = { pretrained: round(mean(ps.map((c) => c.pretrained)))!, random: round(mean(ps.map((c) => c.random)))!, tfidf: tf.includes(null) ? null : round(mean(tf as number[])) };
+  const k16: Cell = { pretrained: round(mean(ps.map((c) => c.pretrained)))!, random: round(mean(ps.map((c) => c.random)))!, tfidf: tf.includes(null) ? null : round(mean(tf as number[])) };
   process.stderr.write(`${name} full: ${train.length} examples\n`);
-  out[name]!['full'] = { pretrained: round(await accuracyOf(pretrained, train, test, fullEpochs))!, random: round(await accuracyOf(random, train, test, fullEpochs))!, tfidf: round(tfidfAccuracy(train, test)) };
-  rows.push([name, `16 a class (mean of ${samples})`, String(16 * new Set(train.map((e) => e.label)).size), out[name]!['k16']!.pretrained, out[name]!['k16']!.random, out[name]!['k16']!.tfidf]);
-  rows.push([name, 'full', String(train.length), out[name]!['full']!.pretrained, out[name]!['full']!.random, out[name]!['full']!.tfidf]);
+  const full: Cell = { pretrained: round(await accuracyOf(pretrained, train, test, fullEpochs))!, random: round(await accuracyOf(random, train, test, fullEpochs))!, tfidf: round(tfidfAccuracy(train, test)) };
+  out[name] = { k16, full };
+  rows.push([name, `16 a class (mean of ${samples})`, String(16 * new Set(train.map((e) => e.label)).size), k16.pretrained, k16.random, k16.tfidf]);
+  rows.push([name, 'full', String(train.length), full.pretrained, full.random, full.tfidf]);
 }
 console.log(`${modelName} vs random init vs TF-IDF + LR (test accuracy; full fine-tuning, ${pooling} pooling, lr 2e-4, batch 16; 16 a class: ${k16Epochs} epochs, mean of ${samples} samples; full: ${fullEpochs} epochs)`);
 console.log(table(['dataset', 'budget', 'examples', 'pretrained', 'random init', 'tfidf+lr'], rows));
