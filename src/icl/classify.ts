@@ -82,7 +82,8 @@ export interface DetailedPrediction extends Prediction {
   droppedDemonstrations: number;
 }
 
-async function mapLimit<T, R>(items: readonly T[], limit: number, fn: (t: T, i: number) => Promise<R>): Promise<R[]> {
+/** `fn` over `items` with at most `limit` calls in flight; results in input order. */
+export async function mapConcurrent<T, R>(items: readonly T[], limit: number, fn: (t: T, i: number) => Promise<R>): Promise<R[]> {
   const out = new Array<R>(items.length);
   let next = 0;
   const workers = Array.from({ length: Math.min(limit, items.length) }, async () => {
@@ -188,7 +189,7 @@ export class IclClassifier implements Classifier {
   }
 
   async predictDetailed(inputs: PredictInput[]): Promise<DetailedPrediction[]> {
-    return mapLimit(inputs, this.concurrency, (x) => this.predictOne(x));
+    return mapConcurrent(inputs, this.concurrency, (x) => this.predictOne(x));
   }
 
   async predict(inputs: PredictInput[]): Promise<Prediction[]> {

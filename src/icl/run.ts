@@ -3,7 +3,7 @@
 
 import type { Example } from '../data/dataset.js';
 import { classificationMetrics, exactMatch, tokenF1, type ClassificationMetrics } from '../eval/metrics.js';
-import { IclClassifier, IclGenerator } from './classify.js';
+import { IclClassifier, IclGenerator, mapConcurrent } from './classify.js';
 import type { LanguageModel } from './language-model.js';
 import { createPromptProgram, type DemoOrder, type IclTask, type PromptProgram, type SelectionMethod } from './prompt.js';
 import type { EmbedFn } from './select.js';
@@ -116,17 +116,3 @@ export async function runIcl(o: RunIclOptions): Promise<RunIclResult> {
   return { program: { ...program, demonstrations: o.demos }, predictions, metrics, durationMs: performance.now() - started };
 }
 
-/** `fn` over `items` with at most `concurrency` calls in flight; results in input order. */
-async function mapConcurrent<T, R>(items: readonly T[], concurrency: number, fn: (item: T, index: number) => Promise<R>): Promise<R[]> {
-  const out: R[] = new Array(items.length);
-  let next = 0;
-  await Promise.all(
-    Array.from({ length: Math.min(concurrency, items.length) }, async () => {
-      while (next < items.length) {
-        const i = next++;
-        out[i] = await fn(items[i]!, i);
-      }
-    }),
-  );
-  return out;
-}
