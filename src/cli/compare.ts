@@ -6,7 +6,7 @@ import { compare, ALL_METHODS } from '../compare/compare.js';
 import { formatAdvice } from '../advise/advise.js';
 import type { Budget } from '../eval/results.js';
 import type { Method } from '../train/finetune.js';
-import { float, int } from './main.js';
+import { commandLine, float, int } from './main.js';
 
 export function parseBudgets(v: string): Budget[] {
   return v.split(',').map((s) => s.trim()).filter((s) => s).map((s) => {
@@ -63,7 +63,7 @@ export function registerCompare(program: Command): void {
         ...(o.epochs !== undefined ? { epochs: { full: o.epochs, lora: o.epochs, head: o.epochs } } : {}),
         batchSize: o.batchSize, ...(o.lr !== undefined ? { lr: o.lr } : {}), ...(o.testLimit !== undefined ? { testLimit: o.testLimit } : {}),
         ...(Object.keys(o.price).length ? { prices: o.price } : {}),
-        out: o.out, quiet: !!o.quiet, command: `tuneshot ${process.argv.slice(2).join(' ')}`,
+        out: o.out, quiet: !!o.quiet, command: commandLine(),
       });
       const failed = r.results.cells.filter((c) => c.error).length;
       console.log(`${r.results.cells.length} cells (${r.computed.length} computed, ${r.reused.length} reused${failed ? `, ${failed} failed` : ''})${r.runId !== undefined ? `, run ${r.runId}` : ''}`);

@@ -6,7 +6,7 @@ import * as path from 'node:path';
 import type { Command } from 'commander';
 import { loadExamples, type LoadOptions } from '../data/dataset.js';
 import { finetune } from '../train/finetune.js';
-import { float, int } from './main.js';
+import { commandLine, float, int } from './main.js';
 
 const list = (v: string) => v.split(',').map((s) => s.trim()).filter((s) => s.length > 0);
 
@@ -54,7 +54,7 @@ export function registerFinetune(program: Command): void {
       const dev = o.dev ? loadExamples(o.dev, { task, ...fields, ...(task === 'classify' ? { labels: train.labels } : {}) }) : undefined;
       if (task === 'classify' && train.labels.length < 2) throw new Error(`${o.train}: needs at least two labels, found ${JSON.stringify(train.labels)}`);
 
-      const r = await trackRun('finetune', { command: `tuneshot ${process.argv.slice(2).join(' ')}`, ...o }, [o.train, ...(o.dev ? [o.dev] : [])], [path.resolve(o.out)], () => finetune({
+      const r = await trackRun('finetune', { command: commandLine(), ...o }, [o.train, ...(o.dev ? [o.dev] : [])], [path.resolve(o.out)], () => finetune({
         model: o.model, train: train.examples, ...(dev ? { dev: dev.examples } : {}), task, method: o.method,
         ...(task === 'classify' ? { labels: train.labels } : {}),
         out: o.out, epochs: o.epochs, ...(o.maxSteps !== undefined ? { maxSteps: o.maxSteps } : {}), batchSize: o.batchSize,

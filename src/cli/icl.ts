@@ -14,7 +14,7 @@ import type { SelectionMethod } from '../icl/prompt.js';
 import { runIcl, type GenerationMetrics } from '../icl/run.js';
 import type { ClassificationMetrics } from '../eval/metrics.js';
 import { Progress } from '../train/progress.js';
-import { int } from './main.js';
+import { commandLine, int } from './main.js';
 import { writeJsonlAtomic } from './predict.js';
 
 const BACKENDS = ['builtin', 'llamacpp', 'openai'];
@@ -68,7 +68,7 @@ export function registerIcl(program: Command): void {
         }
         const progress = new Progress({ total: data.examples.length, label: `icl ${o.backend}`, unit: 'ex/s', quiet: !!o.quiet });
         progress.start();
-        const r = await trackRun('icl', { command: `tuneshot ${process.argv.slice(2).join(' ')}`, ...o }, [o.demos, o.data], [path.resolve(o.out)], () => runIcl({
+        const r = await trackRun('icl', { command: commandLine(), ...o }, [o.demos, o.data], [path.resolve(o.out)], () => runIcl({
           lm, demos: demos.examples, data: data.examples, task: o.task, ...(labels ? { labels } : {}), k: o.k, select: o.select,
           calibrate: !!o.calibrate, scoring: o.scoring, seed: o.seed, concurrency: o.concurrency,
           ...(o.instruction !== undefined ? { instruction: o.instruction } : {}),

@@ -24,4 +24,6 @@ export const float = (v: string) => {
   if (!Number.isFinite(n)) throw new Error(`expected a number, got "${v}"`);
   return n;
 };
+/** This process's command line as the user typed it, for model cards and the run registry. */
+export const commandLine = () => `tuneshot ${process.argv.slice(2).join(' ')}`;
 export { Option };

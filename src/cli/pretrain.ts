@@ -3,7 +3,7 @@ import type { Command } from 'commander';
 import { trackRun } from '../registry/track.js';
 import { corpusPath } from '../data/corpus.js';
 import { pretrain } from '../train/pretrain.js';
-import { float, int } from './main.js';
+import { commandLine, float, int } from './main.js';
 
 export function registerPretrain(program: Command): void {
   program
@@ -32,12 +32,12 @@ export function registerPretrain(program: Command): void {
     .action(async (o) => {
       const corpus: string[] = [];
       for (const c of o.corpus as string[]) corpus.push(c === 'builtin' ? await corpusPath() : c);
-      const args = process.argv.slice(2);
-      const r = await trackRun('pretrain', { command: `tuneshot ${args.join(' ')}`, ...o }, corpus, [path.resolve(o.out)], () => pretrain({
+      const command = commandLine();
+      const r = await trackRun('pretrain', { command, ...o }, corpus, [path.resolve(o.out)], () => pretrain({
         objective: o.objective, corpus, textField: o.textField, out: o.out, tokenizer: o.tokenizer, size: o.size, configPath: o.config, vocabSize: o.vocabSize,
         seqLen: o.seqLen, batchSize: o.batchSize, accumulate: o.accumulate, steps: o.steps, lr: o.lr, warmupSteps: o.warmup,
         schedule: o.schedule, wholeWordMask: !!o.wholeWordMask, checkpointEvery: o.checkpointEvery, resume: !!o.resume, seed: o.seed,
-        quiet: !!o.quiet, command: `tuneshot ${args.join(' ')}`,
+        quiet: !!o.quiet, command,
       }), (r) => ({ steps: r.steps, tokensSeen: r.tokensSeen, wallSeconds: r.wallSeconds, params: r.params, heldOut: r.heldOut }));
       const metric = r.heldOut.accuracy !== undefined ? `held-out masked accuracy ${(r.heldOut.accuracy * 100).toFixed(2)}%` : `held-out perplexity ${r.heldOut.perplexity?.toFixed(2)}`;
       console.log(`${r.out}: ${r.steps} steps, ${r.tokensSeen} tokens, ${(r.wallSeconds / 60).toFixed(1)} min, ${metric}`);
