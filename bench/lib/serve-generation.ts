@@ -1,0 +1,107 @@
+// Generation through `tuneshot serve`: POST /v1/completions on a decoder (default the embedded
+// tuneshot-base-lm), greedy, max_tokens 64, prompts from the bench's sentences, by `c` clients in
+// a closed loop for `seconds`, with `stream: true` and without. Reported per run: requests/s,
+// completion tokens/s (the usage the server reports), time to the first text (streamed: the
+// first non-empty chunk; not streamed: the whole answer) and latency, p50.
+import { startServe, stopServe } from './serve-process.js';
+
+export interface GenerationFigures { rps: number; tokens_per_s: number; ttft_p50_ms: number; p50_ms: number; errors: number }
+
+const MAX_TOKENS = 64;
+
+const median = (xs: number[]) => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s.length ? s[Math.floor((s.length - 1) / 2)]! : NaN;
+};
+
+interface One { ms: number; firstMs: number; tokens: number }
+
+/** One request; for streams, reads the events as they come and takes the tokens from the usage chunk. */
+async function complete(url: string, prompt: string, stream: boolean): Promise<One> {
+  const t0 = performance.now();
+  const res = await fetch(`${url}/v1/completions`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ model: 'lm', prompt, max_tokens: MAX_TOKENS, temperature: 0, stream, ...(stream ? { stream_options: { include_usage: true } } : {}) }),
+  });
+  if (res.status !== 200) throw new Error(`status ${res.status}: ${await res.text()}`);
+  if (!stream) {
+    const body = (await res.json()) as { usage: { completion_tokens: number } };
+    const ms = performance.now() - t0;
+    return { ms, firstMs: ms, tokens: body.usage.completion_tokens };
+  }
+  const reader = res.body!.pipeThrough(new TextDecoderStream()).getReader();
+  let buffered = '', firstMs = NaN, tokens = -1;
+  for (;;) {
+    const { value, done } = await reader.read();
+    if (done) break;
+    buffered += value;
+    let end: number;
+    while ((end = buffered.indexOf('\n\n')) >= 0) {
+      const data = buffered.slice(6, end); // "data: "
+      buffered = buffered.slice(end + 2);
+      if (data === '[DONE]') continue;
+      const chunk = JSON.parse(data) as { choices: { text: string }[]; usage?: { completion_tokens: number } | null };
+      if (Number.isNaN(firstMs) && chunk.choices[0]?.text) firstMs = performance.now() - t0;
+      if (chunk.usage) tokens = chunk.usage.completion_tokens;
+    }
+  }
+  // A server without stream_options support (an older tuneshot) sends no usage chunk.
+  if (tokens < 0) throw new Error('no usage chunk in the stream');
+  return { ms: performance.now() - t0, firstMs: Number.isNaN(firstMs) ? performance.now() - t0 : firstMs, tokens };
+}
+
+interface Raw { done: One[]; errors: number; seconds: number }
+
+async function closedLoop(url: string, prompts: string[], stream: boolean, clients: number, seconds: number, into: Raw): Promise<void> {
+  let next = 0;
+  const t0 = performance.now(), until = t0 + seconds * 1000;
+  await Promise.all(Array.from({ length: clients }, async () => {
+    while (performance.now() < until) {
+      try {
+        into.done.push(await complete(url, prompts[next++ % prompts.length]!, stream));
+      } catch {
+        into.errors++;
+      }
+    }
+  }));
+  into.seconds += (performance.now() - t0) / 1000;
+}
+
+function figures(r: Raw): GenerationFigures {
+  return {
+    rps: Number((r.done.length / r.seconds).toFixed(2)),
+    tokens_per_s: Number((r.done.reduce((a, d) => a + d.tokens, 0) / r.seconds).toFixed(1)),
+    ttft_p50_ms: Math.round(median(r.done.map((d) => d.firstMs))),
+    p50_ms: Math.round(median(r.done.map((d) => d.ms))),
+    errors: r.errors,
+  };
+}
+
+const ROUNDS = 4;
+
+/**
+ * Runs every (stream, clients) pair against one server; keys "stream_c1", "no_stream_c4", … The
+ * `seconds` of each pair are cut into rounds that alternate streamed and not, so that both see the
+ * same machine load (other processes share the CPU).
+ */
+export async function benchGeneration(model: string, prompts: string[], seconds: number, concurrency: readonly number[], log: (s: string) => void): Promise<Record<string, GenerationFigures>> {
+  const { url, child } = await startServe(['--model', `lm=${model}`]);
+  const out: Record<string, GenerationFigures> = {};
+  try {
+    for (const p of prompts.slice(0, 4)) await complete(url, p, false); // warm-up: ONNX sessions
+    for (const c of concurrency) {
+      const raw: Record<'stream' | 'no_stream', Raw> = { stream: { done: [], errors: 0, seconds: 0 }, no_stream: { done: [], errors: 0, seconds: 0 } };
+      for (let round = 0; round < ROUNDS; round++) {
+        for (const stream of round % 2 ? [true, false] : [false, true]) await closedLoop(url, prompts, stream, c, seconds / ROUNDS, raw[stream ? 'stream' : 'no_stream']);
+      }
+      for (const mode of ['no_stream', 'stream'] as const) {
+        const f = (out[`${mode}_c${c}`] = figures(raw[mode]));
+        log(`  ${mode}_c${c}: ${f.rps} req/s, ${f.tokens_per_s} tokens/s, first text p50 ${f.ttft_p50_ms} ms, p50 ${f.p50_ms} ms, errors ${f.errors}`);
+      }
+    }
+  } finally {
+    await stopServe(child);
+  }
+  return out;
+}
