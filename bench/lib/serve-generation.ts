@@ -31,7 +31,7 @@ async function complete(url: string, prompt: string, stream: boolean): Promise<O
     return { ms, firstMs: ms, tokens: body.usage.completion_tokens };
   }
   const reader = res.body!.pipeThrough(new TextDecoderStream()).getReader();
-  let buffered = '', firstMs = NaN, tokens = -1;
+  let buffered = '', firstMs = NaN, tokens = -1, textChunks = 0;
   for (;;) {
     const { value, done } = await reader.read();
     if (done) break;
@@ -42,12 +42,16 @@ async function complete(url: string, prompt: string, stream: boolean): Promise<O
       buffered = buffered.slice(end + 2);
       if (data === '[DONE]') continue;
       const chunk = JSON.parse(data) as { choices: { text: string }[]; usage?: { completion_tokens: number } | null };
-      if (Number.isNaN(firstMs) && chunk.choices[0]?.text) firstMs = performance.now() - t0;
+      if (chunk.choices[0]?.text) {
+        textChunks++;
+        if (Number.isNaN(firstMs)) firstMs = performance.now() - t0;
+      }
       if (chunk.usage) tokens = chunk.usage.completion_tokens;
     }
   }
-  // A server without stream_options support (an older tuneshot) sends no usage chunk.
-  if (tokens < 0) throw new Error('no usage chunk in the stream');
+  // A server without stream_options (tuneshot before it streamed) sends no usage chunk but one text
+  // chunk per token: count those, to compare with it.
+  if (tokens < 0) tokens = textChunks;
   return { ms: performance.now() - t0, firstMs: Number.isNaN(firstMs) ? performance.now() - t0 : firstMs, tokens };
 }
 
