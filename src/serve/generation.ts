@@ -1,8 +1,12 @@
 // What /v1/completions and /v1/chat/completions share: sampling options from the request, the token
-// budget check, streaming options, and running a generation that hands on its text as it comes.
+// budget check, streaming options, running a generation that hands on its text as it comes, and
+// the course of a request (admission, budget, then a stream or one answer).
+import type { FastifyBaseLogger, FastifyReply } from 'fastify';
 import type { GenerateOptions, Generation, LanguageModel } from '../icl/language-model.js';
+import type { Admission, Slot } from './admission.js';
 import { ApiError } from './errors.js';
 import type { GenerationBody } from './schemas.js';
+import { EventStream } from './sse.js';
 
 export function stopList(stop: string | string[] | null | undefined): string[] {
   if (stop === undefined || stop === null) return [];
@@ -70,4 +74,41 @@ export async function generateStreaming(lm: LanguageModel, prompt: string, gen: 
 
 export function usageOf(promptTokens: number, completionTokens: number) {
   return { prompt_tokens: promptTokens, completion_tokens: completionTokens, total_tokens: promptTokens + completionTokens };
+}
+
+export interface GenerationCourse<B> {
+  /** Checks the prompt(s) against the limits (400 before anything is streamed); B is what it counted. */
+  budget: () => Promise<B>;
+  /** For `stream: true`: writes the events; errors become an error event. The slot is released when it ends. */
+  stream: ((budget: B, slot: Slot, events: EventStream) => Promise<void>) | undefined;
+  /** Otherwise: the JSON answer. */
+  respond: (budget: B, signal: AbortSignal) => Promise<unknown>;
+}
+
+/** Admits the request (429 when full), checks its budget, then streams or answers within its slot. */
+export async function runGeneration<B>(admission: Admission, reply: FastifyReply, log: FastifyBaseLogger, course: GenerationCourse<B>): Promise<unknown> {
+  const slot = admission.enter(reply);
+  let budget: B;
+  try {
+    budget = await slot.hold(course.budget);
+  } catch (e) {
+    slot.release();
+    throw e;
+  }
+  if (course.stream) {
+    const events = new EventStream(reply);
+    void course
+      .stream(budget, slot, events)
+      .catch((err: unknown) => {
+        if (events.open && !(err instanceof ApiError)) log.error(err);
+        events.fail(err);
+      })
+      .finally(() => slot.release());
+    return reply.send(events.body);
+  }
+  try {
+    return await slot.hold((signal) => course.respond(budget, signal));
+  } finally {
+    slot.release();
+  }
 }

@@ -8,9 +8,8 @@ import type { GenerateOptions, LanguageModel } from '../../icl/language-model.js
 import { applyChatTemplate, simpleChatFormat, type ChatMessage } from '../../icl/prompt.js';
 import type { Slot } from '../admission.js';
 import type { ServeContext } from '../context.js';
-import { ApiError } from '../errors.js';
-import { generateOptions, generateStreaming, includeUsage, promptBudget, stopList, usageOf } from '../generation.js';
-import { EventStream } from '../sse.js';
+import { generateOptions, generateStreaming, includeUsage, promptBudget, runGeneration, stopList, usageOf } from '../generation.js';
+import type { EventStream } from '../sse.js';
 import { chatSchema, type ChatBody } from '../schemas.js';
 
 interface ChatPlan {
@@ -35,31 +34,20 @@ async function chat(ctx: ServeContext, body: ChatBody, reply: FastifyReply, log:
   const lm = ctx.models.languageModel(body.model);
   const plan = planOf(lm, body, ctx.limits.maxTokens);
   const head: Head = { id: `chatcmpl-${randomUUID()}`, created: Math.floor(Date.now() / 1000), model: body.model };
-  const slot = ctx.admission.enter(reply);
-  let promptTokens: number;
-  try {
-    promptTokens = await slot.hold(() => promptBudget(lm, body.model, plan.prompt, plan.gen.maxTokens, ctx.limits.maxTokens, 'messages'));
-  } catch (e) {
-    slot.release();
-    throw e;
-  }
-  if (body.stream) {
-    const events = new EventStream(reply);
-    void streamChat(lm, plan, promptTokens, head, slot, events, log).finally(() => slot.release());
-    return reply.send(events.body);
-  }
-  try {
-    const g = await slot.hold((signal) => lm.generate(plan.prompt, { ...plan.gen, signal }));
-    const content = plan.trimLeadingSpace ? g.text.replace(/^ /, '') : g.text;
-    return {
-      ...head,
-      object: 'chat.completion',
-      choices: [{ index: 0, message: { role: 'assistant', content }, finish_reason: g.finishReason, logprobs: null }],
-      usage: usageOf(promptTokens, g.tokens),
-    };
-  } finally {
-    slot.release();
-  }
+  return runGeneration(ctx.admission, reply, log, {
+    budget: () => promptBudget(lm, body.model, plan.prompt, plan.gen.maxTokens, ctx.limits.maxTokens, 'messages'),
+    stream: body.stream ? (promptTokens, slot, events) => streamChat(lm, plan, promptTokens, head, slot, events) : undefined,
+    respond: async (promptTokens, signal) => {
+      const g = await lm.generate(plan.prompt, { ...plan.gen, signal });
+      const content = plan.trimLeadingSpace ? g.text.replace(/^ /, '') : g.text;
+      return {
+        ...head,
+        object: 'chat.completion',
+        choices: [{ index: 0, message: { role: 'assistant', content }, finish_reason: g.finishReason, logprobs: null }],
+        usage: usageOf(promptTokens, g.tokens),
+      };
+    },
+  });
 }
 
 function planOf(lm: LanguageModel, body: ChatBody, maxTokensLimit: number): ChatPlan {
@@ -74,7 +62,7 @@ function planOf(lm: LanguageModel, body: ChatBody, maxTokensLimit: number): Chat
   return { prompt, gen: generateOptions(body, maxTokens, stop), trimLeadingSpace: !lm.chatTemplate, includeUsage: includeUsage(body) };
 }
 
-async function streamChat(lm: LanguageModel, plan: ChatPlan, promptTokens: number, head: Head, slot: Slot, events: EventStream, log: FastifyBaseLogger): Promise<void> {
+async function streamChat(lm: LanguageModel, plan: ChatPlan, promptTokens: number, head: Head, slot: Slot, events: EventStream): Promise<void> {
   const usageField = plan.includeUsage ? { usage: null } : {};
   const chunk = (delta: Record<string, string>, finish: string | null) => ({
     ...head,
@@ -82,21 +70,16 @@ async function streamChat(lm: LanguageModel, plan: ChatPlan, promptTokens: numbe
     choices: [{ index: 0, delta, finish_reason: finish, logprobs: null }],
     ...usageField,
   });
-  try {
-    events.send(chunk({ role: 'assistant', content: '' }, null));
-    let atStart = plan.trimLeadingSpace;
-    const g = await slot.hold((signal) =>
-      generateStreaming(lm, plan.prompt, plan.gen, signal, (piece) => {
-        const content = atStart ? piece.replace(/^ /, '') : piece;
-        atStart = false;
-        if (content.length > 0) events.send(chunk({ content }, null));
-      }),
-    );
-    events.send(chunk({}, g.finishReason));
-    if (plan.includeUsage) events.send({ ...head, object: 'chat.completion.chunk', choices: [], usage: usageOf(promptTokens, g.tokens) });
-    events.done();
-  } catch (err) {
-    if (events.open && !(err instanceof ApiError)) log.error(err);
-    events.fail(err);
-  }
+  events.send(chunk({ role: 'assistant', content: '' }, null));
+  let atStart = plan.trimLeadingSpace;
+  const g = await slot.hold((signal) =>
+    generateStreaming(lm, plan.prompt, plan.gen, signal, (piece) => {
+      const content = atStart ? piece.replace(/^ /, '') : piece;
+      atStart = false;
+      if (content.length > 0) events.send(chunk({ content }, null));
+    }),
+  );
+  events.send(chunk({}, g.finishReason));
+  if (plan.includeUsage) events.send({ ...head, object: 'chat.completion.chunk', choices: [], usage: usageOf(promptTokens, g.tokens) });
+  events.done();
 }

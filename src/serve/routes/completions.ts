@@ -7,10 +7,9 @@ import type { FastifyBaseLogger, FastifyInstance, FastifyReply } from 'fastify';
 import type { GenerateOptions, Generation, LanguageModel } from '../../icl/language-model.js';
 import type { Slot } from '../admission.js';
 import type { ServeContext } from '../context.js';
-import { ApiError } from '../errors.js';
-import { generateOptions, generateStreaming, includeUsage, NO_GENERATION, promptBudget, stopList, usageOf } from '../generation.js';
+import { generateOptions, generateStreaming, includeUsage, NO_GENERATION, promptBudget, runGeneration, stopList, usageOf } from '../generation.js';
 import { completionLogprobs, type LogprobsOut } from '../logprobs.js';
-import { EventStream } from '../sse.js';
+import type { EventStream } from '../sse.js';
 import { completionSchema, type CompletionBody } from '../schemas.js';
 
 interface CompletionPlan {
@@ -42,34 +41,23 @@ async function complete(ctx: ServeContext, body: CompletionBody, reply: FastifyR
   const lm = ctx.models.languageModel(body.model);
   const plan = planOf(body);
   const head: Head = { id: `cmpl-${randomUUID()}`, object: 'text_completion', created: Math.floor(Date.now() / 1000), model: body.model };
-  const slot = ctx.admission.enter(reply);
-  let promptTokens: number[];
-  try {
-    promptTokens = await slot.hold(() => Promise.all(plan.prompts.map((p) => promptBudget(lm, body.model, p, plan.maxTokens, ctx.limits.maxTokens, 'prompt'))));
-  } catch (e) {
-    slot.release();
-    throw e;
-  }
-  if (body.stream) {
-    const events = new EventStream(reply);
-    void streamCompletions(lm, plan, promptTokens, head, slot, events, log).finally(() => slot.release());
-    return reply.send(events.body);
-  }
-  try {
-    const done = await slot.hold((signal) => completeAll(lm, plan, signal));
-    return {
-      ...head,
-      choices: done.map((d, index) => ({
-        index,
-        text: (plan.echo ? plan.prompts[index]! : '') + d.generation.text,
-        finish_reason: d.generation.finishReason,
-        logprobs: d.logprobs,
-      })),
-      usage: usageOf(sum(promptTokens), sum(done.map((d) => d.generation.tokens))),
-    };
-  } finally {
-    slot.release();
-  }
+  return runGeneration(ctx.admission, reply, log, {
+    budget: () => Promise.all(plan.prompts.map((p) => promptBudget(lm, body.model, p, plan.maxTokens, ctx.limits.maxTokens, 'prompt'))),
+    stream: body.stream ? (promptTokens, slot, events) => streamCompletions(lm, plan, promptTokens, head, slot, events) : undefined,
+    respond: async (promptTokens, signal) => {
+      const done = await completeAll(lm, plan, signal);
+      return {
+        ...head,
+        choices: done.map((d, index) => ({
+          index,
+          text: (plan.echo ? plan.prompts[index]! : '') + d.generation.text,
+          finish_reason: d.generation.finishReason,
+          logprobs: d.logprobs,
+        })),
+        usage: usageOf(sum(promptTokens), sum(done.map((d) => d.generation.tokens))),
+      };
+    },
+  });
 }
 
 function planOf(body: CompletionBody): CompletionPlan {
@@ -94,23 +82,18 @@ async function completeAll(lm: LanguageModel, plan: CompletionPlan, signal: Abor
   return out;
 }
 
-async function streamCompletions(lm: LanguageModel, plan: CompletionPlan, promptTokens: number[], head: Head, slot: Slot, events: EventStream, log: FastifyBaseLogger): Promise<void> {
+async function streamCompletions(lm: LanguageModel, plan: CompletionPlan, promptTokens: number[], head: Head, slot: Slot, events: EventStream): Promise<void> {
   const usageField = plan.includeUsage ? { usage: null } : {};
   const chunk = (index: number, text: string, finish: string | null) => ({ ...head, choices: [{ index, text, finish_reason: finish, logprobs: null }], ...usageField });
-  try {
-    let completionTokens = 0;
-    for (const [index, prompt] of plan.prompts.entries()) {
-      if (plan.echo && prompt.length > 0) events.send(chunk(index, prompt, null));
-      const g = plan.maxTokens > 0 ? await slot.hold((signal) => generateStreaming(lm, prompt, plan.gen, signal, (piece) => events.send(chunk(index, piece, null)))) : NO_GENERATION;
-      completionTokens += g.tokens;
-      events.send(chunk(index, '', g.finishReason));
-    }
-    if (plan.includeUsage) events.send({ ...head, choices: [], usage: usageOf(sum(promptTokens), completionTokens) });
-    events.done();
-  } catch (err) {
-    if (events.open && !(err instanceof ApiError)) log.error(err);
-    events.fail(err);
+  let completionTokens = 0;
+  for (const [index, prompt] of plan.prompts.entries()) {
+    if (plan.echo && prompt.length > 0) events.send(chunk(index, prompt, null));
+    const g = plan.maxTokens > 0 ? await slot.hold((signal) => generateStreaming(lm, prompt, plan.gen, signal, (piece) => events.send(chunk(index, piece, null)))) : NO_GENERATION;
+    completionTokens += g.tokens;
+    events.send(chunk(index, '', g.finishReason));
   }
+  if (plan.includeUsage) events.send({ ...head, choices: [], usage: usageOf(sum(promptTokens), completionTokens) });
+  events.done();
 }
 
 const sum = (xs: number[]) => xs.reduce((a, b) => a + b, 0);
