@@ -131,15 +131,16 @@ async function classifyPart(train: string, dev: string, texts: string[], work: s
 async function generationPart(texts: string[]): Promise<Record<string, GenerationFigures>> {
   log(`generation: ${lmName}, greedy, max_tokens 64, SST-2 sentences as prompts`);
   const results = await benchGeneration(lmName, texts, genSeconds, GEN_CONCURRENCY, log);
-  const rows = [['stream', 'clients', 'req/s', 'tokens/s', 'first text p50 ms', 'p50 ms', 'errors']];
+  const rows = [['stream', 'clients', 'req/s', 'tokens/s', 'first text p50 ms', 'p50 ms', 'server CPU ms/token', 'errors']];
   for (const c of GEN_CONCURRENCY) {
     for (const stream of [false, true]) {
       const f = results[`${stream ? 'stream' : 'no_stream'}_c${c}`]!;
-      rows.push([stream ? 'yes' : 'no', String(c), String(f.rps), String(f.tokens_per_s), String(f.ttft_p50_ms), String(f.p50_ms), String(f.errors)]);
+      rows.push([stream ? 'yes' : 'no', String(c), String(f.rps), String(f.tokens_per_s), String(f.ttft_p50_ms), String(f.p50_ms), String(f.cpu_ms_per_token), String(f.errors)]);
     }
   }
-  const ratios = GEN_CONCURRENCY.map((c) => `c${c} ${(results[`stream_c${c}`]!.tokens_per_s / results[`no_stream_c${c}`]!.tokens_per_s).toFixed(2)}×`).join(', ');
-  console.log(`/v1/completions on ${lmName}, ${genSeconds} s a run (rounds alternating streamed and not), ${cpus().length} CPUs, load avg ${loadavg()[0]!.toFixed(2)}; streamed/not tokens/s: ${ratios}`);
+  const ratio = (c: number, k: 'tokens_per_s' | 'cpu_ms_per_token') => (results[`stream_c${c}`]![k] / results[`no_stream_c${c}`]![k]).toFixed(2);
+  const ratios = GEN_CONCURRENCY.map((c) => `c${c} tokens/s ${ratio(c, 'tokens_per_s')}×, CPU/token ${ratio(c, 'cpu_ms_per_token')}×`).join('; ');
+  console.log(`/v1/completions on ${lmName}, ${genSeconds} s a run (rounds alternating streamed and not), ${cpus().length} CPUs, load avg ${loadavg()[0]!.toFixed(2)}; streamed/not: ${ratios}`);
   console.log(table(rows));
   return results;
 }

@@ -2,10 +2,23 @@
 // tuneshot-base-lm), greedy, max_tokens 64, prompts from the bench's sentences, by `c` clients in
 // a closed loop for `seconds`, with `stream: true` and without. Reported per run: requests/s,
 // completion tokens/s (the usage the server reports), time to the first text (streamed: the
-// first non-empty chunk; not streamed: the whole answer) and latency, p50.
+// first non-empty chunk; not streamed: the whole answer) and latency, p50, and the server process's
+// CPU time per generated token (from /proc: unlike the rates, it barely moves when other processes
+// share the CPU).
+import { readFileSync } from 'node:fs';
 import { startServe, stopServe } from './serve-process.js';
 
-export interface GenerationFigures { rps: number; tokens_per_s: number; ttft_p50_ms: number; p50_ms: number; errors: number }
+export interface GenerationFigures { rps: number; tokens_per_s: number; ttft_p50_ms: number; p50_ms: number; cpu_ms_per_token: number; errors: number }
+
+/** User + system CPU time of a process in ms (Linux /proc; NaN elsewhere). */
+function cpuMs(pid: number | undefined): number {
+  try {
+    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').replace(/^.*\) /, '').split(' ');
+    return (Number(fields[11]) + Number(fields[12])) * 10; // utime, stime in clock ticks of 10 ms (USER_HZ 100)
+  } catch {
+    return NaN;
+  }
+}
 
 const MAX_TOKENS = 64;
 
@@ -55,10 +68,11 @@ async function complete(url: string, prompt: string, stream: boolean): Promise<O
   return { ms: performance.now() - t0, firstMs: Number.isNaN(firstMs) ? performance.now() - t0 : firstMs, tokens };
 }
 
-interface Raw { done: One[]; errors: number; seconds: number }
+interface Raw { done: One[]; errors: number; seconds: number; cpuMs: number }
 
-async function closedLoop(url: string, prompts: string[], stream: boolean, clients: number, seconds: number, into: Raw): Promise<void> {
+async function closedLoop(url: string, pid: number | undefined, prompts: string[], stream: boolean, clients: number, seconds: number, into: Raw): Promise<void> {
   let next = 0;
+  const cpu0 = cpuMs(pid);
   const t0 = performance.now(), until = t0 + seconds * 1000;
   await Promise.all(Array.from({ length: clients }, async () => {
     while (performance.now() < until) {
@@ -70,14 +84,17 @@ async function closedLoop(url: string, prompts: string[], stream: boolean, clien
     }
   }));
   into.seconds += (performance.now() - t0) / 1000;
+  into.cpuMs += cpuMs(pid) - cpu0;
 }
 
 function figures(r: Raw): GenerationFigures {
+  const tokens = r.done.reduce((a, d) => a + d.tokens, 0);
   return {
     rps: Number((r.done.length / r.seconds).toFixed(2)),
-    tokens_per_s: Number((r.done.reduce((a, d) => a + d.tokens, 0) / r.seconds).toFixed(1)),
+    tokens_per_s: Number((tokens / r.seconds).toFixed(1)),
     ttft_p50_ms: Math.round(median(r.done.map((d) => d.firstMs))),
     p50_ms: Math.round(median(r.done.map((d) => d.ms))),
+    cpu_ms_per_token: Number((r.cpuMs / tokens).toFixed(2)),
     errors: r.errors,
   };
 }
@@ -95,13 +112,13 @@ export async function benchGeneration(model: string, prompts: string[], seconds:
   try {
     for (const p of prompts.slice(0, 4)) await complete(url, p, false); // warm-up: ONNX sessions
     for (const c of concurrency) {
-      const raw: Record<'stream' | 'no_stream', Raw> = { stream: { done: [], errors: 0, seconds: 0 }, no_stream: { done: [], errors: 0, seconds: 0 } };
+      const raw: Record<'stream' | 'no_stream', Raw> = { stream: { done: [], errors: 0, seconds: 0, cpuMs: 0 }, no_stream: { done: [], errors: 0, seconds: 0, cpuMs: 0 } };
       for (let round = 0; round < ROUNDS; round++) {
-        for (const stream of round % 2 ? [true, false] : [false, true]) await closedLoop(url, prompts, stream, c, seconds / ROUNDS, raw[stream ? 'stream' : 'no_stream']);
+        for (const stream of round % 2 ? [true, false] : [false, true]) await closedLoop(url, child.pid, prompts, stream, c, seconds / ROUNDS, raw[stream ? 'stream' : 'no_stream']);
       }
       for (const mode of ['no_stream', 'stream'] as const) {
         const f = (out[`${mode}_c${c}`] = figures(raw[mode]));
-        log(`  ${mode}_c${c}: ${f.rps} req/s, ${f.tokens_per_s} tokens/s, first text p50 ${f.ttft_p50_ms} ms, p50 ${f.p50_ms} ms, errors ${f.errors}`);
+        log(`  ${mode}_c${c}: ${f.rps} req/s, ${f.tokens_per_s} tokens/s, first text p50 ${f.ttft_p50_ms} ms, p50 ${f.p50_ms} ms, server CPU ${f.cpu_ms_per_token} ms/token, errors ${f.errors}`);
       }
     }
   } finally {
