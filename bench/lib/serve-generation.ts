@@ -1,11 +1,13 @@
-// Generation through `tuneshot serve`: POST /v1/completions on a decoder (default the embedded
-// tuneshot-base-lm), greedy, max_tokens 64, prompts from the bench's sentences, by `c` clients in
-// a closed loop for `seconds`, with `stream: true` and without. Reported per run: requests/s,
+// The generation part of `npm run bench:serve`: POST /v1/completions on a decoder (BENCH_LM, default
+// the embedded tuneshot-base-lm), greedy, max_tokens 64, the bench's SST-2 sentences as prompts, by
+// 1 and 4 clients in a closed loop for BENCH_GEN_SECONDS (default 20) each, with `stream: true`
+// and without (0 seconds skips it). Reported per run: requests/s,
 // completion tokens/s (the usage the server reports), time to the first text (streamed: the
 // first non-empty chunk; not streamed: the whole answer) and latency, p50, and the server process's
 // CPU time per generated token (from /proc: unlike the rates, it barely moves when other processes
 // share the CPU).
 import { readFileSync } from 'node:fs';
+import { cpus, loadavg } from 'node:os';
 import { startServe, stopServe } from './serve-process.js';
 
 export interface GenerationFigures { rps: number; tokens_per_s: number; ttft_p50_ms: number; p50_ms: number; cpu_ms_per_token: number; errors: number }
@@ -125,4 +127,29 @@ export async function benchGeneration(model: string, prompts: string[], seconds:
     await stopServe(child);
   }
   return out;
+}
+
+const CLIENTS = [1, 4] as const;
+
+/** Runs the generation part and prints its table; returns its figures (empty when skipped). */
+export async function generationBench(prompts: string[], log: (s: string) => void): Promise<Record<string, GenerationFigures>> {
+  const model = process.env['BENCH_LM'] ?? 'tuneshot-base-lm';
+  const seconds = Number(process.env['BENCH_GEN_SECONDS'] ?? 20);
+  if (!(seconds > 0)) return {};
+  log(`generation: ${model}, greedy, max_tokens ${MAX_TOKENS}, ${seconds} s a run`);
+  const results = await benchGeneration(model, prompts, seconds, CLIENTS, log);
+  const rows = [['stream', 'clients', 'req/s', 'tokens/s', 'first text p50 ms', 'p50 ms', 'server CPU ms/token', 'errors']];
+  for (const c of CLIENTS) {
+    for (const stream of [false, true]) {
+      const f = results[`${stream ? 'stream' : 'no_stream'}_c${c}`]!;
+      rows.push([stream ? 'yes' : 'no', String(c), String(f.rps), String(f.tokens_per_s), String(f.ttft_p50_ms), String(f.p50_ms), String(f.cpu_ms_per_token), String(f.errors)]);
+    }
+  }
+  const ratio = (c: number, k: 'tokens_per_s' | 'cpu_ms_per_token') => (results[`stream_c${c}`]![k] / results[`no_stream_c${c}`]![k]).toFixed(2);
+  const ratios = CLIENTS.map((c) => `c${c} tokens/s ${ratio(c, 'tokens_per_s')}x, CPU/token ${ratio(c, 'cpu_ms_per_token')}x`).join('; ');
+  console.log(`/v1/completions on ${model}, ${seconds} s a run (rounds alternating streamed and not), ${cpus().length} CPUs, load avg ${loadavg()[0]!.toFixed(2)}; streamed/not: ${ratios}`);
+  const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => r[i]!.length)));
+  const line = (r: string[]) => `| ${r.map((c, i) => c.padEnd(widths[i]!)).join(' | ')} |`;
+  console.log([line(rows[0]!), `|${widths.map((w) => '-'.repeat(w + 2)).join('|')}|`, ...rows.slice(1).map(line)].join('\n'));
+  return results;
 }
