@@ -34,6 +34,8 @@ export class Slot {
       onCancel(this.controller.signal.reason as ApiError);
       this.release();
     });
+    // The client may have left while the body was read: its 'close' has already gone by.
+    if (!res.socket || res.socket.destroyed) this.cancel(clientClosed());
   }
 
   /** Aborted when the request is cancelled: pass it to the model. */
