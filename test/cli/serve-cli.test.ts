@@ -39,7 +39,7 @@ function startServe(args: string[]): Promise<{ child: ChildProcess; url: string;
   child.stdout!.on('data', (d: Buffer) => (out += d.toString()));
   child.stderr!.on('data', (d: Buffer) => (out += d.toString()));
   return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => { child.kill('SIGKILL'); reject(new Error(`serve did not start:\n${out}`)); }, 30_000);
+    const timer = setTimeout(() => { child.kill('SIGKILL'); reject(new Error(`serve did not start:\n${out}`)); }, 90_000);
     child.stdout!.on('data', () => {
       const m = /listening on (http:\/\/\S+)[^]*\nbatching: /.exec(out);
       if (m) { clearTimeout(timer); resolve({ child, url: m[1]!, out: () => out }); }
@@ -87,7 +87,7 @@ test('tuneshot finetune writes a classifier folder; predict writes JSONL probabi
   assert.match(r.stdout, /300 predictions .* accuracy/);
 });
 
-test('tuneshot serve: OpenAI client on /v1/models and /v1/classify, auth, clean SIGTERM shutdown', { timeout: 60_000 }, async () => {
+test('tuneshot serve: OpenAI client on /v1/models and /v1/classify, auth, clean SIGTERM shutdown', { timeout: 180_000 }, async () => {
   const s = await startServe(['--model', `spam=${clf}`, '--port', '0', '--api-key', 'sk-test', '--max-batch', '8']);
   try {
     assert.match(s.out(), /spam\s+classifier/);
@@ -121,7 +121,7 @@ test('tuneshot serve: OpenAI client on /v1/models and /v1/classify, auth, clean 
   assert.match(s.out(), /SIGTERM, finishing in-flight requests\n[^]*stopped/);
 });
 
-test('tuneshot serve streams the embedded LM token by token; a client that leaves frees its slot', { timeout: 120_000 }, async () => {
+test('tuneshot serve streams the embedded LM token by token; a client that leaves frees its slot', { timeout: 180_000 }, async () => {
   const s = await startServe(['--model', 'lm=tuneshot-base-lm', '--port', '0', '--queue-limit', '1']);
   const depth = async () => Number(/tuneshot_queue_depth (\d+)/.exec(await (await fetch(`${s.url}/metrics`)).text())![1]);
   try {
