@@ -6,8 +6,7 @@ import type { Command } from 'commander';
 import { loadExamples, type Example } from '../data/dataset.js';
 import { classificationMetrics, exactMatch } from '../eval/metrics.js';
 import { FineTunedGenerator, isClassifierFolder, loadClassifier } from '../train/adapted.js';
-import { TransformerModel } from '../models/model.js';
-import { resolveModel } from '../models/resolve.js';
+import { loadPretrained, resolvePretrained } from '../models/pretrained.js';
 import { Progress } from '../train/progress.js';
 import { int } from './main.js';
 
@@ -57,7 +56,7 @@ export function registerPredict(program: Command): void {
     .option('--label-field <name>', 'field holding the gold label', 'label')
     .option('--quiet', 'no progress output')
     .action(async (o) => {
-      if (!isClassifierFolder(resolveModel(o.model))) return predictGenerations(o);
+      if (!isClassifierFolder((await resolvePretrained(o.model, { quiet: !!o.quiet })).dir)) return predictGenerations(o);
       const inputs = readInputs(o.data, { textField: o.textField, textPairField: o.textPairField, labelField: o.labelField });
       const clf = await loadClassifier(o.model);
       const bs = Math.max(1, o.batchSize as number);
@@ -88,7 +87,7 @@ export function registerPredict(program: Command): void {
 /** Generation models (no id2label): a completion for each row's prompt, greedy, stopping at a newline. */
 async function predictGenerations(o: { model: string; data: string; out: string; maxTokens: number; quiet?: boolean }): Promise<void> {
   const { examples } = loadExamples(o.data, { task: 'generate' });
-  const gen = new FineTunedGenerator(await TransformerModel.load(resolveModel(o.model)), { maxLength: 512 });
+  const gen = new FineTunedGenerator(await loadPretrained(o.model, { quiet: !!o.quiet }), { maxLength: 512 });
   const progress = new Progress({ total: examples.length, label: 'predict', unit: 'ex/s', quiet: !!o.quiet });
   progress.start();
   const rows: Array<{ index: number; generation: string; reference?: string }> = [];

@@ -7,8 +7,7 @@ import type { Classifier } from '../predictor.js';
 import type { LanguageModel } from '../icl/language-model.js';
 import { BuiltinLanguageModel } from '../icl/backends/builtin.js';
 import { isPromptProgramFile, loadProgramClassifier } from '../icl/load-program.js';
-import { TransformerModel } from '../models/model.js';
-import { resolveModel } from '../models/resolve.js';
+import { loadPretrained, resolvePretrained } from '../models/pretrained.js';
 import { serve } from '../serve/server.js';
 import { isClassifierFolder, loadClassifier } from '../train/adapted.js';
 import { int } from './main.js';
@@ -58,14 +57,14 @@ export async function loadServedModels(args: string[], o: { backend?: string; ba
         kinds.push({ name, kind: 'icl classifier', id: clf.id });
         continue;
       }
-      const dir = resolveModel(source);
+      const dir = (await resolvePretrained(source)).dir;
       if (isClassifierFolder(dir)) {
         const clf = await loadClassifier(dir);
         classifiers[name] = clf;
         kinds.push({ name, kind: 'classifier', id: clf.id });
         continue;
       }
-      const model = await TransformerModel.load(dir);
+      const model = await loadPretrained(source);
       if (model.family === 'bert') {
         throw new Error(`${source}: an encoder without a classification head (no id2label); fine-tune it first: tuneshot finetune --task classify`);
       }

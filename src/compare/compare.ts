@@ -25,6 +25,7 @@ import { IclClassifier } from '../icl/classify.js';
 import { continuationFor, createPromptProgram, verbalize, type SelectionMethod } from '../icl/prompt.js';
 import { TransformerModel, isHeadParam, isLoraParam } from '../models/model.js';
 import { resolveModel } from '../models/resolve.js';
+import { loadPretrained, resolvePretrained } from '../models/pretrained.js';
 import { hashInputs, openRegistry, type Registry } from '../registry/registry.js';
 import { writeFileAtomic, writeReport, type ReportPaths } from '../report/report.js';
 import { finetune, type Method } from '../train/finetune.js';
@@ -258,11 +259,11 @@ export async function compare(o: CompareOptions): Promise<CompareOutput> {
   const plans: MethodPlan[] = [];
   for (const spec of o.icl ?? []) {
     if (spec.indexOf(':') <= 0) throw new Error(`ICL model must look like "<backend>:<model>", got "${spec}"`);
-    if (spec.startsWith('builtin:')) resolveModel(spec.slice('builtin:'.length)); // fail fast: a missing model is not a failed cell
+    if (spec.startsWith('builtin:')) await resolvePretrained(spec.slice('builtin:'.length), { quiet: o.quiet }); // fail fast (and download once): a missing model is not a failed cell
     plans.push({ kind: 'icl', spec, fingerprint: iclFingerprint(spec), info: { id: `icl:${spec}`, kind: 'icl', model: spec, variant: calibrate ? 'rank+calibrate' : 'rank', label: `ICL ${path.basename(spec.slice(spec.indexOf(':') + 1))}` } });
   }
   for (const base of o.ft ?? []) {
-    resolveModel(base);
+    await resolvePretrained(base, { quiet: o.quiet });
     for (const m of methods) {
       if (!ALL_METHODS.includes(m)) throw new Error(`unknown fine-tuning method "${m}" (full, lora, head)`);
       plans.push({ kind: 'finetune', spec: base, method: m, fingerprint: modelFingerprint(base), info: { id: `ft:${m}:${base}`, kind: 'finetune', model: base, variant: m, label: `${m === 'head' ? 'head-only' : m === 'lora' ? 'LoRA' : 'full'} FT ${path.basename(base)}` } });
@@ -520,7 +521,7 @@ interface FinetuneCellContext {
 
 async function runFinetuneCell(plan: MethodPlan, key: CellKey, pool: Example[], c: FinetuneCellContext): Promise<CellRun> {
   let baseP = c.bases.get(plan.spec);
-  if (!baseP) c.bases.set(plan.spec, (baseP = TransformerModel.load(resolveModel(plan.spec))));
+  if (!baseP) c.bases.set(plan.spec, (baseP = loadPretrained(plan.spec, { quiet: true })));
   const base = await baseP;
   const r = await finetune({
     model: base, train: pool, ...(c.dev ? { dev: c.dev } : {}), method: plan.method!, labels: c.labels,

@@ -1,4 +1,5 @@
 // Hugging Face config.json, normalized into the few numbers the model builders need.
+import type { ModelOrigin } from './pretrained.js';
 
 export const SUPPORTED_MODEL_TYPES = ['bert', 'roberta', 'distilbert', 'llama', 'qwen2', 'mistral', 'gpt2'] as const;
 export type Family = 'bert' | 'llama' | 'gpt2';
@@ -31,6 +32,8 @@ export interface ModelConfig {
   id2label?: Record<string, string>;
   /** The untouched config.json, written back on save. */
   raw: Record<string, unknown>;
+  /** Where the model was loaded from (set by loadPretrained; shared by copies of the model). */
+  origin?: ModelOrigin;
 }
 
 export class ConfigError extends Error {

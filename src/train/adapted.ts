@@ -4,7 +4,7 @@ import * as path from 'node:path';
 import type { Classifier, PredictInput, Prediction } from '../predictor.js';
 import { TransformerModel } from '../models/model.js';
 import { forwardTexts, generate } from '../models/inference.js';
-import { resolveModel } from '../models/resolve.js';
+import { loadPretrained } from '../models/pretrained.js';
 
 export interface ClassifierOptions {
   method?: string;
@@ -52,8 +52,8 @@ export class FineTunedGenerator {
 
 /** Load a fine-tuned classifier folder (config.json with id2label) as a Classifier. */
 export async function loadClassifier(nameOrDir: string): Promise<FineTunedClassifier> {
-  const dir = resolveModel(nameOrDir);
-  const model = await TransformerModel.load(dir);
+  const model = await loadPretrained(nameOrDir);
+  const dir = model.sourceDir!;
   const labels = model.labels;
   if (labels.length === 0) throw new Error(`${path.join(dir, 'config.json')}: no id2label: not a classification model (fine-tune it with --task classify first)`);
   const raw = model.config.raw['tuneshot'] as { method?: string; pooling?: 'cls' | 'mean'; max_length?: number } | undefined;

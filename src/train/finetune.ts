@@ -10,7 +10,7 @@ import { Builder, LoraSpec } from '../models/layers.js';
 import { TransformerModel, isHeadParam, isLoraParam } from '../models/model.js';
 import { bertClassifierHead, decoderClassifierHead } from '../models/families.js';
 import { decoderFeeds, encoderFeeds, forwardTexts } from '../models/inference.js';
-import { resolveModel } from '../models/resolve.js';
+import { loadPretrained } from '../models/pretrained.js';
 import { FineTunedClassifier, FineTunedGenerator } from './adapted.js';
 import { Progress } from './progress.js';
 
@@ -120,7 +120,7 @@ export async function finetune(opts: FinetuneOptions): Promise<FinetuneResult> {
   const seed = opts.seed ?? 0;
   const warn = opts.onWarning ?? ((m: string) => { if (!opts.quiet) process.stderr.write(`warning: ${m}\n`); });
   // Always a private copy of the weights: the caller's model (e.g. shared across compare cells) stays untouched.
-  const base = typeof opts.model === 'string' ? await TransformerModel.load(resolveModel(opts.model)) : opts.model;
+  const base = typeof opts.model === 'string' ? await loadPretrained(opts.model, { quiet: opts.quiet }) : opts.model;
   const model = new TransformerModel(base.config, cloneStore(base.params), base.tokenizer, base.sourceDir);
   model.tokenizerDir = base.tokenizerDir;
   const tok = model.tokenizer;
