@@ -27,11 +27,13 @@ export function classifyHubError(e: unknown, ref: HubRef, s: HubSettings, failur
   const what = formatRef(ref);
   const status = e.statusCode;
   const code = failure?.code;
-  const gatedText = /gated|restricted|awaiting a review|access to model/i.test(e.message);
+  // The Hub's own message (e.message also holds the URL, whose query may say "expand=gated").
+  const said = String((e.data as { error?: unknown } | undefined)?.error ?? failure?.message ?? '');
+  const gatedText = /gated|restricted|awaiting a review|access to model/i.test(said);
   if (code === 'GatedRepo' || ((status === 401 || status === 403) && gatedText)) {
     return new HubError('gated', `${ref.id} is a gated model: accept its licence at ${repoUrl(s, ref.id)} and set HF_TOKEN to an access token of that account${s.token ? ' (the Hub refused the current HF_TOKEN for it)' : ''}`);
   }
-  if (code === 'RevisionNotFound' || (status === 404 && /invalid rev|revision/i.test(e.message))) {
+  if (code === 'RevisionNotFound' || (status === 404 && /invalid rev|revision/i.test(said))) {
     return new HubError('revision-not-found', `${ref.id} has no revision "${ref.revision}" (a branch, tag or 40-hex commit of ${repoUrl(s, ref.id)})`);
   }
   if (code === 'EntryNotFound') return new HubError('file-not-found', `${what}: a file listed by the Hub is missing (${failure?.url ?? e.url}); try again or pin another revision`);
