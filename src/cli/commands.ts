@@ -9,6 +9,7 @@ import { registerCompare } from './compare.js';
 import { registerAdvise, registerReport } from './advise.js';
 import { registerRuns } from './runs.js';
 import { registerDemo } from './demo.js';
+import { registerModels } from './models.js';
 
 export const commands: Array<(program: Command) => void> = [
   registerPretrain,
@@ -21,4 +22,5 @@ export const commands: Array<(program: Command) => void> = [
   registerReport,
   registerRuns,
   registerDemo,
+  registerModels,
 ];

@@ -211,3 +211,12 @@ export async function removeCachedModel(s: Pick<HubSettings, 'cacheDir'>, ref: H
   if (left.length === 0) await fsp.rm(repoDir, { recursive: true, force: true });
   return { snapshots: doomed, freedBytes: freed };
 }
+
+/** Bytes of the files in a folder (links followed), recursively. */
+export function directorySize(dir: string): number {
+  let total = 0;
+  for (const f of walkFiles(dir)) {
+    try { total += statSync(path.join(dir, f)).size; } catch { /* dangling link */ }
+  }
+  return total;
+}
