@@ -65,7 +65,7 @@ export async function loadServedModels(args: string[], o: { backend?: string; ba
         continue;
       }
       const model = await loadPretrained(source);
-      if (model.family === 'bert') {
+      if (model.family.kind === 'encoder') {
         throw new Error(`${source}: an encoder without a classification head (no id2label); fine-tune it first: tuneshot finetune --task classify`);
       }
       const lm = new BuiltinLanguageModel(model, name);

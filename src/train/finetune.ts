@@ -8,7 +8,6 @@ import { readSafetensors, serializeSafetensors } from '../formats/safetensors.js
 import { writeCheckpoint } from '../formats/checkpoint.js';
 import { Builder, LoraSpec } from '../models/layers.js';
 import { TransformerModel, isHeadParam, isLoraParam } from '../models/model.js';
-import { bertClassifierHead, decoderClassifierHead } from '../models/families.js';
 import { decoderFeeds, encoderFeeds, forwardTexts } from '../models/inference.js';
 import { loadPretrained } from '../models/pretrained.js';
 import { FineTunedClassifier, FineTunedGenerator } from './adapted.js';
@@ -125,20 +124,20 @@ export async function finetune(opts: FinetuneOptions): Promise<FinetuneResult> {
   model.tokenizerDir = base.tokenizerDir;
   const tok = model.tokenizer;
   if (!tok) throw new Error(`${model.sourceDir ?? 'model'}: no tokenizer.json to fine-tune with`);
-  if (task === 'generate' && model.family === 'bert') throw new Error('generate needs a decoder model (llama or gpt2 family), not an encoder');
+  if (task === 'generate' && model.family.kind === 'encoder') throw new Error(`generate needs a decoder model (a causal language model), not the encoder ${model.config.modelType}`);
 
   const train = examplesOf(opts.train, task, opts, opts.labels);
   const labels = task === 'classify' ? (opts.labels ?? train.labels) : [];
   const dev = opts.dev ? examplesOf(opts.dev, task, opts, task === 'classify' ? labels : undefined).examples : undefined;
   if (train.examples.length === 0) throw new Error('no training examples');
   const maxLength = Math.min(opts.maxLength ?? 128, model.config.maxPositions);
-  const pooling = opts.pooling ?? (model.family === 'bert' ? 'cls' : undefined);
+  const pooling = opts.pooling ?? model.family.defaultPooling?.(model.config);
   const loraSpec: LoraSpec | undefined = method === 'lora' ? {
     r: 8, alpha: 16, dropout: 0.05,
-    targetModules: model.family === 'bert' ? ['query', 'value'] : model.family === 'llama' ? ['q_proj', 'v_proj'] : ['c_attn'],
+    targetModules: 'targets' in model.family.lora ? model.family.lora.targets : [],
     ...opts.lora,
   } : undefined;
-  if (loraSpec && model.family === 'gpt2') throw new Error('LoRA on GPT-2 (Conv1D layers) is not supported yet; use llama-family decoders or method full/head');
+  if (loraSpec && 'unsupported' in model.family.lora) throw new Error(model.family.lora.unsupported);
 
   // Tokenize once; count truncations.
   let truncated = 0;
@@ -183,7 +182,7 @@ export async function finetune(opts: FinetuneOptions): Promise<FinetuneResult> {
         const rows = batch.map((i) => enc[i]!);
         const padId = tok.padId ?? tok.eosId ?? 0;
         const ids = pad(rows.map((r) => r.ids), padId), mask = pad(rows.map((r) => r.ids.map(() => 1)), 0), types = pad(rows.map((r) => r.types), 0);
-        const feeds = model.family === 'bert' ? encoderFeeds(model, { inputIds: ids, attentionMask: mask, tokenTypeIds: types }) : decoderFeeds({ inputIds: ids, attentionMask: mask });
+        const feeds = model.family.kind === 'encoder' ? encoderFeeds(model, { inputIds: ids, attentionMask: mask, tokenTypeIds: types }) : decoderFeeds({ inputIds: ids, attentionMask: mask });
         if (task === 'classify') feeds['labels'] = { data: BigInt64Array.from(rows.map((r) => BigInt(r.label))), shape: [rows.length] };
         else {
           const T = ids[0]!.length;
@@ -327,13 +326,13 @@ async function featuresOf(model: TransformerModel, exs: Example[], pooling: 'cls
   for (let i = 0; i < exs.length; i += 32) {
     const chunk = exs.slice(i, i + 32);
     const enc = tok.encodeBatch(chunk.map((e) => e.text), { pairs: chunk.map((e) => e.textPair), maxLength, truncation: true });
-    const feeds = model.family === 'bert' ? encoderFeeds(model, enc) : decoderFeeds(enc);
+    const feeds = model.family.kind === 'encoder' ? encoderFeeds(model, enc) : decoderFeeds(enc);
     const h = (await program.run(feeds, model.params))[0]!.data as Float32Array;
     const T = enc.inputIds[0]!.length;
     enc.attentionMask.forEach((mask, b) => {
       const real = mask.reduce((a, m) => a + m, 0);
-      if (model.family !== 'bert' || pooling === 'cls') {
-        const t = model.family === 'bert' ? 0 : real - 1;
+      if (model.family.kind === 'decoder' || pooling === 'cls') {
+        const t = model.family.kind === 'encoder' ? 0 : real - 1;
         out.push(h.slice((b * T + t) * H, (b * T + t + 1) * H));
         return;
       }
@@ -350,9 +349,7 @@ function headGraph(model: TransformerModel, numLabels: number, dropout = false) 
   const g = new Graph();
   const b = new Builder(g, model.config, dropout, 0);
   const feats = g.input('features', 'float32', ['batch', 1, model.config.hidden]);
-  let logits;
-  if (model.family === 'bert') logits = bertClassifierHead(b, feats, numLabels, 'cls');
-  else logits = decoderClassifierHead(b, feats, g.input('last_index', 'int64', ['batch']), numLabels);
+  const logits = model.family.classifierHead(b, feats, numLabels, 'cls', { mask: () => { throw new Error('head-only features are pooled already'); }, lastIndex: () => g.input('last_index', 'int64', ['batch']) });
   const labels = g.input('labels', 'int64', ['batch']);
   return { graph: g, logits, loss: o.crossEntropy(logits, labels), feedsFor: () => ({}) };
 }
@@ -384,11 +381,9 @@ async function headLogits(model: TransformerModel, numLabels: number, feats: Flo
 /** Save as a Hugging Face folder; LoRA additionally as a PEFT adapter (adapter_config.json + adapter_model.safetensors). */
 async function saveFinetuned(r: FinetuneResult, out: string, method: Method, baseName?: string) {
   const m = r.model, model = r.trained, lora = r.lora;
-  const arch = m instanceof FineTunedClassifier
-    ? { bert: 'BertForSequenceClassification', llama: 'LlamaForSequenceClassification', gpt2: 'GPT2ForSequenceClassification' }[model.family]
-    : { bert: 'BertForMaskedLM', llama: 'LlamaForCausalLM', gpt2: 'GPT2LMHeadModel' }[model.family];
+  const arch = m instanceof FineTunedClassifier ? model.family.architectures.classify : model.family.architectures.lm;
   const labels = m instanceof FineTunedClassifier ? [...m.labels] : undefined;
-  const extraConfig = { tuneshot: { method, pooling: m instanceof FineTunedClassifier ? m.options.pooling : undefined, max_length: m.options.maxLength } };
+  const extraConfig = { tuneshot: { method, pooling: m instanceof FineTunedClassifier ? m.options.pooling : undefined, max_length: m.options.maxLength }, ...(m instanceof FineTunedClassifier && m.options.pooling ? model.family.poolingConfig?.(m.options.pooling) : {}) };
   if (method !== 'lora') {
     await model.save(out, { architecture: arch, labels, extraConfig, only: (n) => !isLoraParam(n) });
     return;

@@ -13,7 +13,7 @@ export class BuiltinLanguageModel implements LanguageModel {
   private encoder?: Promise<TransformerModel>;
 
   constructor(readonly model: TransformerModel, name: string, private readonly embedder = 'tuneshot-base-encoder') {
-    if (model.family === 'bert') throw new Error(`${name}: the builtin language-model backend needs a decoder (llama or gpt2 family), not ${model.config.modelType}`);
+    if (model.family.kind === 'encoder') throw new Error(`${name}: the builtin language-model backend needs a decoder (a causal language model), not the encoder ${model.config.modelType}`);
     this.id = `builtin:${name}`;
     this.contextLength = Math.min(model.config.maxPositions, model.tokenizer?.modelMaxLength ?? Infinity);
     this.chatTemplate = model.tokenizer?.chatTemplate;
