@@ -23,7 +23,7 @@ export function registerModels(program: Command): void {
       if (o.json) return void console.log(JSON.stringify(list, null, 2));
       const rows = list.map((m) => [
         m.id, m.source === 'embedded' ? 'embedded' : [...m.revisions, m.commit!.slice(0, 12)].join(' '), formatBytes(m.bytes),
-        m.modelType ?? '-', formatCount(m.parameters), m.complete ? '' : 'incomplete (load or pull it again to finish)',
+        m.family ?? (m.modelType ? `${m.modelType} (unsupported)` : '-'), formatCount(m.parameters), m.complete ? '' : 'incomplete (load or pull it again to finish)',
       ]);
       console.log(table(['id', 'revision', 'size', 'family', 'parameters', ''], rows));
       console.log(`cache: ${hubSettings({ token: false }).cacheDir}`);

@@ -4,6 +4,7 @@ import * as path from 'node:path';
 import { HubError, formatRef, hubSettings, hubSnapshot, listCachedModels, parseHubRef, removeCachedModel, snapshotFacts, type HubOptions, type HubSnapshot } from '../hub/index.js';
 import { directorySize } from '../hub/cache.js';
 import { parseConfig } from './config.js';
+import { familyOf } from './families/index.js';
 import { EMBEDDED_MODELS, packageDir } from './resolve.js';
 
 export interface ModelListing {
@@ -15,6 +16,8 @@ export interface ModelListing {
   commit?: string;
   bytes: number;
   modelType?: string;
+  /** tuneshot's family for that model_type (undefined: not loadable by tuneshot). */
+  family?: string;
   parameters?: number;
   /** A download was interrupted: the next load or pull completes it. */
   complete: boolean;
@@ -24,14 +27,19 @@ export interface ModelListing {
 export function listModels(o: Pick<HubOptions, 'cacheDir'> = {}): ModelListing[] {
   const embedded = EMBEDDED_MODELS.map((name): ModelListing => {
     const dir = path.join(packageDir(), 'models', name);
-    return { id: name, source: 'embedded', revisions: ['embedded'], bytes: directorySize(dir), complete: true, dir, ...snapshotFacts(dir) };
+    return withFamily({ id: name, source: 'embedded', revisions: ['embedded'], bytes: directorySize(dir), complete: true, dir, ...snapshotFacts(dir) });
   });
   const s = hubSettings({ ...o, token: false });
-  const cached = listCachedModels(s).map((c): ModelListing => ({
+  const cached = listCachedModels(s).map((c): ModelListing => withFamily({
     id: c.id, source: 'hub', revisions: c.refs, commit: c.commit, bytes: c.bytes, complete: c.complete, dir: c.dir,
     ...(c.modelType ? { modelType: c.modelType } : {}), ...(c.parameters !== undefined ? { parameters: c.parameters } : {}),
   }));
   return [...embedded, ...cached];
+}
+
+function withFamily(m: ModelListing): ModelListing {
+  const family = m.modelType ? familyOf(m.modelType)?.name : undefined;
+  return family ? { ...m, family } : m;
 }
 
 const isEmbedded = (spec: string) => (EMBEDDED_MODELS as readonly string[]).includes(spec);
