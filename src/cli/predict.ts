@@ -46,7 +46,7 @@ export function registerPredict(program: Command): void {
   program
     .command('predict')
     .description('predict labels and class probabilities with a fine-tuned classifier (or completions with a fine-tuned decoder)')
-    .requiredOption('--model <folder>', 'fine-tuned classifier folder (config.json with id2label), or a decoder for generation')
+    .requiredOption('--model <model>', 'fine-tuned classifier (folder or Hub id; config.json with id2label), or a decoder for generation')
     .option('--max-tokens <n>', 'generation: new tokens a completion', int, 64)
     .requiredOption('--data <file>', 'JSONL (or CSV) inputs; a label field, when present, is scored')
     .option('--out <file>', 'predictions JSONL', 'predictions.jsonl')

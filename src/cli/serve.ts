@@ -83,7 +83,7 @@ export function registerServe(program: Command): void {
   program
     .command('serve')
     .description('serve fine-tuned classifiers, language models and prompt programs over an OpenAI-compatible HTTP API')
-    .requiredOption('--model <models...>', 'model folders, embedded model names or prompt.json files; name=path to choose the served name')
+    .requiredOption('--model <models...>', 'model folders, embedded model names, Hub ids or prompt.json files; name=path to choose the served name')
     .option('--port <n>', 'port (0 = any free port)', int, 8080)
     .option('--host <host>', 'interface to listen on', '127.0.0.1')
     .option('--api-key <key>', 'require "Authorization: Bearer <key>" (default $TUNESHOT_API_KEY)')

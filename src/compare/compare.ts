@@ -25,7 +25,7 @@ import { IclClassifier } from '../icl/classify.js';
 import { continuationFor, createPromptProgram, verbalize, type SelectionMethod } from '../icl/prompt.js';
 import { TransformerModel, isHeadParam, isLoraParam } from '../models/model.js';
 import { resolveModel } from '../models/resolve.js';
-import { loadPretrained, resolvePretrained } from '../models/pretrained.js';
+import { describeOrigin, loadPretrained, resolvePretrained } from '../models/pretrained.js';
 import { hashInputs, openRegistry, type Registry } from '../registry/registry.js';
 import { writeFileAtomic, writeReport, type ReportPaths } from '../report/report.js';
 import { finetune, type Method } from '../train/finetune.js';
@@ -257,13 +257,14 @@ export async function compare(o: CompareOptions): Promise<CompareOutput> {
 
   // Plan methods.
   const plans: MethodPlan[] = [];
+  const baseModels: string[] = []; // each model as resolved: Hub id@commit, embedded name or folder (recorded in the registry)
   for (const spec of o.icl ?? []) {
     if (spec.indexOf(':') <= 0) throw new Error(`ICL model must look like "<backend>:<model>", got "${spec}"`);
-    if (spec.startsWith('builtin:')) await resolvePretrained(spec.slice('builtin:'.length), { quiet: o.quiet }); // fail fast (and download once): a missing model is not a failed cell
+    if (spec.startsWith('builtin:')) baseModels.push(describeOrigin(await resolvePretrained(spec.slice('builtin:'.length), { quiet: o.quiet }))); // fail fast (and download once): a missing model is not a failed cell
     plans.push({ kind: 'icl', spec, fingerprint: iclFingerprint(spec), info: { id: `icl:${spec}`, kind: 'icl', model: spec, variant: calibrate ? 'rank+calibrate' : 'rank', label: `ICL ${path.basename(spec.slice(spec.indexOf(':') + 1))}` } });
   }
   for (const base of o.ft ?? []) {
-    await resolvePretrained(base, { quiet: o.quiet });
+    baseModels.push(describeOrigin(await resolvePretrained(base, { quiet: o.quiet })));
     for (const m of methods) {
       if (!ALL_METHODS.includes(m)) throw new Error(`unknown fine-tuning method "${m}" (full, lora, head)`);
       plans.push({ kind: 'finetune', spec: base, method: m, fingerprint: modelFingerprint(base), info: { id: `ft:${m}:${base}`, kind: 'finetune', model: base, variant: m, label: `${m === 'head' ? 'head-only' : m === 'lora' ? 'LoRA' : 'full'} FT ${path.basename(base)}` } });
@@ -291,7 +292,7 @@ export async function compare(o: CompareOptions): Promise<CompareOutput> {
   const config = {
     train: trainSet.name, test: testAll.name, dev: typeof o.dev === 'string' ? o.dev : o.dev ? '(in memory)' : null, labels,
     icl: o.icl ?? [], ft: o.ft ?? [], methods, budgets, seeds, k, calibrate, select, epochs: Object.fromEntries(methods.map((m) => [m, epochsOf(m)])),
-    batchSize, lr: o.lr ?? null, maxLength, testLimit: o.testLimit ?? null, out: path.resolve(out), command,
+    batchSize, lr: o.lr ?? null, maxLength, testLimit: o.testLimit ?? null, out: path.resolve(out), command, baseModels,
   };
 
   // Registry.

@@ -12,18 +12,17 @@ export function noteHubModel(r: HubModelRecord): void {
   for (const l of listeners) l(r);
 }
 
-/** Run `work`, collecting every Hub model it resolves (deduplicated, in order). */
-export async function collectHubModels<T>(work: () => Promise<T>): Promise<{ result?: T; error?: unknown; models: HubModelRecord[] }> {
+/** Run `work`; every Hub model it resolves (deduplicated, in order) is passed to `record` at the end, success or not. */
+export async function collectHubModels<T>(work: () => Promise<T>, record: (models: HubModelRecord[]) => void): Promise<T> {
   const models: HubModelRecord[] = [];
   const l = (r: HubModelRecord) => {
     if (!models.some((m) => m.id === r.id && m.commit === r.commit && m.revision === r.revision)) models.push(r);
   };
   listeners.add(l);
   try {
-    return { result: await work(), models };
-  } catch (error) {
-    return { error, models };
+    return await work();
   } finally {
     listeners.delete(l);
+    if (models.length) record(models);
   }
 }

@@ -9,6 +9,7 @@ import { ModelConfig, parseConfig } from './config.js';
 import { Builder, ForwardInputs, LoraSpec } from './layers.js';
 import { isAnyHeadParam } from './families/index.js';
 import type { ModelFamily } from './family.js';
+import { baseModelOf, modelCard } from './model-card.js';
 
 export type Head = 'base' | 'mlm' | 'clm' | 'cls';
 
@@ -201,7 +202,7 @@ export class TransformerModel {
   }
 
   /** Write a Hugging Face folder; `architecture` and `labels` update config.json. Atomic. */
-  async save(dir: string, opts: { architecture?: string; labels?: string[]; extraConfig?: Record<string, unknown>; only?: (name: string) => boolean } = {}): Promise<void> {
+  async save(dir: string, opts: { architecture?: string; labels?: string[]; extraConfig?: Record<string, unknown>; only?: (name: string) => boolean; card?: boolean } = {}): Promise<void> {
     const raw: Record<string, unknown> = { ...this.config.raw, ...(opts.extraConfig ?? {}) };
     if (opts.architecture) raw['architectures'] = [opts.architecture];
     if (opts.labels) {
@@ -215,8 +216,12 @@ export class TransformerModel {
       const v = this.params.get(name)!;
       tensors.set(name, { shape: v.shape, data: v.data as Float32Array });
     }
+    // Provenance: the base model (Hub id + commit) in config.json, and a model card saying the same.
+    const base = baseModelOf(this.config);
+    if (base) raw['tuneshot_base_model'] = base;
+    const card = base && opts.card !== false ? { 'README.md': modelCard(path.basename(path.resolve(dir)), raw, base) } : undefined;
     const tmpTok = this.sourceDir ?? this.tokenizerDir;
-    await writeCheckpoint(dir, { config: raw, tensors, tokenizerFrom: tmpTok });
+    await writeCheckpoint(dir, { config: raw, tensors, tokenizerFrom: tmpTok, ...(card ? { extraFiles: card } : {}) });
   }
 
   /** Where this model's tokenizer files live when it was not loaded from a folder. */

@@ -3,7 +3,7 @@
 // ("org/name", optionally "@revision"), downloaded once into the cache Python shares.
 import { existsSync } from 'node:fs';
 import * as path from 'node:path';
-import { hubSnapshot, noteHubModel, parseHubRef, HubError, formatRef, type HubOptions } from '../hub/index.js';
+import { hubSettings, hubSnapshot, noteHubModel, parseHubRef, HubError, formatRef, type HubOptions } from '../hub/index.js';
 import { parseConfig } from './config.js';
 import { TransformerModel } from './model.js';
 import { EMBEDDED_MODELS, packageDir } from './resolve.js';
@@ -12,7 +12,7 @@ import { EMBEDDED_MODELS, packageDir } from './resolve.js';
 export type ModelOrigin =
   | { kind: 'local'; dir: string }
   | { kind: 'embedded'; name: string; dir: string }
-  | { kind: 'hub'; id: string; revision: string; commit: string; dir: string };
+  | { kind: 'hub'; id: string; revision: string; commit: string; dir: string; endpoint: string };
 
 export interface PretrainedOptions extends HubOptions {
   /** Hub revision (a branch, tag or commit); "org/name@rev" in the name does the same. */
@@ -40,7 +40,7 @@ export async function resolvePretrained(name: string, o: PretrainedOptions = {})
     const snap = await hubSnapshot(ref, { ...o, checkConfig: o.tokenizerOnly ? undefined : (raw, file) => void parseConfig(raw, file) });
     if (snap.unreachable && !o.quiet) process.stderr.write(`warning: ${snap.unreachable}; using the cached ${formatRef(ref)} (commit ${snap.commit.slice(0, 12)})\n`);
     noteHubModel({ id: snap.id, revision: snap.revision, commit: snap.commit });
-    return { kind: 'hub', id: snap.id, revision: snap.revision, commit: snap.commit, dir: snap.dir };
+    return { kind: 'hub', id: snap.id, revision: snap.revision, commit: snap.commit, dir: snap.dir, endpoint: hubSettings(o).endpoint };
   } catch (e) {
     // A typo'd folder name should not read as a Hub problem only.
     if (e instanceof HubError && e.kind === 'repo-not-found' && !name.includes('/')) throw new HubError(e.kind, `${notFound} (no such folder, and ${e.message})`);

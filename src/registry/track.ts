@@ -2,6 +2,7 @@
 // metrics or "failed" with the error, so a killed or crashed run still shows up in `tuneshot runs`.
 import { existsSync, statSync } from 'node:fs';
 import { hashInputs, openRegistry, type RunKind } from './registry.js';
+import { collectHubModels } from '../hub/provenance.js';
 
 export async function trackRun<T>(
   kind: RunKind,
@@ -16,7 +17,8 @@ export async function trackRun<T>(
   const registry = openRegistry();
   const id = registry.recordRun({ kind, config, inputHash: await hashInputs(files), artifacts, status: 'running' });
   try {
-    const result = await work();
+    // Every Hub model the work resolves (id, revision, exact commit) goes into the recorded config.
+    const result = await collectHubModels(work, (hubModels) => registry.updateRun(id, { config: { ...config, hubModels } }));
     registry.updateRun(id, { status: 'succeeded', metrics: metricsOf(result) });
     return result;
   } catch (e) {

@@ -16,7 +16,7 @@ export interface ClassifierOptions {
 export class FineTunedClassifier implements Classifier {
   readonly id: string;
   constructor(readonly model: TransformerModel, readonly labels: readonly string[], readonly options: ClassifierOptions) {
-    this.id = `ft:${options.method ?? 'full'}:${path.basename(model.sourceDir ?? 'model')}`;
+    this.id = `ft:${options.method ?? 'full'}:${model.name}`;
   }
 
   async predict(inputs: PredictInput[]): Promise<Prediction[]> {

@@ -38,7 +38,7 @@ test('download by id: the cache layout is Python huggingface_hub\'s, only model 
     ...files, 'pytorch_model.bin': Buffer.alloc(2048, 1), 'README.md': '# tiny', 'onnx/model.onnx': Buffer.alloc(512, 2), 'generation_config.json': '{}',
   });
   const m = await loadPretrained('org/tiny-bert', { quiet: true });
-  assert.deepEqual(m.config.origin && { ...m.config.origin, dir: undefined }, { kind: 'hub', id: 'org/tiny-bert', revision: 'main', commit, dir: undefined });
+  assert.deepEqual(m.config.origin && { ...m.config.origin, dir: undefined }, { kind: 'hub', id: 'org/tiny-bert', revision: 'main', commit, dir: undefined, endpoint: hub.url });
   assert.ok(m.tokenizer, 'tokenizer loaded');
   // refs/main holds the commit; snapshots/<commit>/<file> are relative links to blobs/<etag>.
   const repo = repoDir('org/tiny-bert');

@@ -32,7 +32,7 @@ function run(args: string[]): Promise<{ code: number | null; stdout: string; std
   });
 }
 
-test('models pull, ls and rm', { timeout: 120_000 }, async () => {
+test('models pull, ls and rm', { timeout: 300_000 }, async () => {
   const { files } = await tinyBert();
   const v1 = hub.addRepo('org/tiny', files);
   hub.addRepo('org/tiny', files, { branch: 'v1' });
