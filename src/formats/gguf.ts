@@ -331,7 +331,7 @@ export interface CheckpointToGgufOptions {
   pooling?: 'none' | 'mean' | 'cls' | 'last';
   /** general.name (default: config._name_or_path or the model type). */
   name?: string;
-  /** tokenizer.ggml.pre for byte-level BPE vocabularies (default 'gpt-2'). */
+  /** tokenizer.ggml.pre for byte-level BPE vocabularies (default: recognized from tokenizer.json's split regex, else 'gpt-2'). */
   bpePre?: string;
   alignment?: number;
 }
@@ -367,6 +367,26 @@ interface GgufVocab {
   addBos?: boolean;
   addEos?: boolean;
   chatTemplate?: string;
+  /** llama.cpp's name for the pre-tokenizer regex, when tokenizer.json uses one it knows. */
+  pre?: string;
+}
+
+// Split regexes of tokenizer.json pre-tokenizers and llama.cpp's names for them (llama-vocab.cpp).
+const KNOWN_PRE: Record<string, string> = {
+  "(?i:'s|'t|'re|'ve|'m|'ll|'d)|[^\\r\\n\\p{L}\\p{N}]?\\p{L}+|\\p{N}| ?[^\\s\\p{L}\\p{N}]+[\\r\\n]*|\\s*[\\r\\n]+|\\s+(?!\\S)|\\s+": 'qwen2',
+  "(?i:'s|'t|'re|'ve|'m|'ll|'d)|[^\\r\\n\\p{L}\\p{N}]?\\p{L}+|\\p{N}{1,3}| ?[^\\s\\p{L}\\p{N}]+[\\r\\n]*|\\s*[\\r\\n]+|\\s+(?!\\S)|\\s+": 'llama-bpe',
+};
+
+/** The first Split regex of a (possibly nested) pre_tokenizer, mapped to llama.cpp's pre-tokenizer name. */
+export function knownPreTokenizer(preTokenizer: unknown): string | undefined {
+  const p = preTokenizer as { type?: string; pattern?: { Regex?: string }; pretokenizers?: unknown[] } | null | undefined;
+  if (!p) return undefined;
+  if (p.type === 'Split' && typeof p.pattern?.Regex === 'string') return KNOWN_PRE[p.pattern.Regex];
+  for (const inner of p.pretokenizers ?? []) {
+    const found = knownPreTokenizer(inner);
+    if (found) return found;
+  }
+  return undefined;
 }
 
 const TOKEN_TYPE = { NORMAL: 1, UNKNOWN: 2, CONTROL: 3, USER_DEFINED: 4, UNUSED: 5, BYTE: 6 };
@@ -444,12 +464,13 @@ async function buildVocab(tokenizerDir: string, nVocab: number, config: Record<s
     if (addEos === undefined) addEos = 'SpecialToken' in single[single.length - 1]!;
   }
   const chatTemplate = typeof tc.chat_template === 'string' ? tc.chat_template : undefined;
-  return { kind, tokens, types, merges, special, addBos, addEos, chatTemplate };
+  const pre = knownPreTokenizer(tj.pre_tokenizer);
+  return { kind, tokens, types, merges, special, addBos, addEos, chatTemplate, ...(pre ? { pre } : {}) };
 }
 
-function addVocab(md: GgufMetadataBuilder, v: GgufVocab, bpePre: string): void {
+function addVocab(md: GgufMetadataBuilder, v: GgufVocab, bpePre: string | undefined): void {
   md.string('tokenizer.ggml.model', v.kind);
-  md.string('tokenizer.ggml.pre', v.kind === 'gpt2' ? bpePre : 'default');
+  md.string('tokenizer.ggml.pre', v.kind === 'gpt2' ? bpePre ?? v.pre ?? 'gpt-2' : 'default');
   md.array('tokenizer.ggml.tokens', 'string', v.tokens);
   if (v.kind === 'bert') md.array('tokenizer.ggml.scores', 'float32', v.tokens.map(() => 0));
   md.array('tokenizer.ggml.token_type', 'int32', v.types);
@@ -506,7 +527,7 @@ export async function convertCheckpoint(config: Record<string, unknown>, tensors
     },
     put: (name, t, data = t.data) => void out.push({ name, hfShape: t.shape, data }),
   });
-  addVocab(md, await buildVocab(tokenizerDir, vocabSize, config), opts.bpePre ?? 'gpt-2');
+  addVocab(md, await buildVocab(tokenizerDir, vocabSize, config), opts.bpePre);
   return { arch: mapping.arch, metadata: md, tensors: out };
 }
 

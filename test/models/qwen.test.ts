@@ -11,7 +11,7 @@ import { TransformerModel } from '../../src/models/index.js';
 import { fullLogits, nextTokenLogits, promptTokens, scoreContinuations } from '../../src/models/inference.js';
 import { Tokenizer } from '../../src/formats/tokenizer.js';
 import { readCheckpoint } from '../../src/formats/checkpoint.js';
-import { checkpointToGguf, readGgufHeader, readGgufTensor } from '../../src/formats/gguf.js';
+import { checkpointToGguf, knownPreTokenizer, readGgufHeader, readGgufTensor } from '../../src/formats/gguf.js';
 import { mulberry32 } from '../../src/engine/index.js';
 import { writeBpeTokenizer } from '../formats/fixtures.js';
 
@@ -49,6 +49,7 @@ for (const modelType of ['qwen2', 'qwen3'] as const) {
     await checkpointToGguf(ck.config, ck.tensors, path.join(dir, 'hf'), gguf);
     const h = await readGgufHeader(gguf);
     assert.equal(h.metadata.get('general.architecture')?.value, modelType);
+    assert.equal(h.metadata.get('tokenizer.ggml.pre')?.value, 'gpt-2', 'the fixture tokenizer splits like GPT-2');
     // NeoX RoPE: q is written as Hugging Face stores it.
     assert.deepEqual(await readGgufTensor(gguf, 'blk.0.attn_q.weight'), ck.tensors.get('model.layers.0.self_attn.q_proj.weight')!.data);
     if (modelType === 'qwen3') {
@@ -97,4 +98,13 @@ test('qwen3: KV-cached continuation scores equal a single full forward', async (
     const lse = mx + Math.log(row.reduce((a, v) => a + Math.exp(v - mx), 0));
     assert.ok(Math.abs(row[id]! - lse - scores![k]!) < 1e-4, `token ${k}`);
   });
+});
+
+test('GGUF tokenizer.ggml.pre is recognized from tokenizer.json: Qwen2 and Llama 3 split regexes, else gpt-2', () => {
+  // As the two tokenizer.json files on the Hub spell them (JSON text, parsed).
+  const qwen = JSON.parse(String.raw`{"type":"Sequence","pretokenizers":[{"type":"Split","pattern":{"Regex":"(?i:'s|'t|'re|'ve|'m|'ll|'d)|[^\\r\\n\\p{L}\\p{N}]?\\p{L}+|\\p{N}| ?[^\\s\\p{L}\\p{N}]+[\\r\\n]*|\\s*[\\r\\n]+|\\s+(?!\\S)|\\s+"},"behavior":"Isolated","invert":false},{"type":"ByteLevel","add_prefix_space":false,"trim_offsets":false,"use_regex":false}]}`);
+  const llama3 = JSON.parse(String.raw`{"type":"Sequence","pretokenizers":[{"type":"Split","pattern":{"Regex":"(?i:'s|'t|'re|'ve|'m|'ll|'d)|[^\\r\\n\\p{L}\\p{N}]?\\p{L}+|\\p{N}{1,3}| ?[^\\s\\p{L}\\p{N}]+[\\r\\n]*|\\s*[\\r\\n]+|\\s+(?!\\S)|\\s+"},"behavior":"Isolated","invert":false},{"type":"ByteLevel","add_prefix_space":false,"trim_offsets":true,"use_regex":false}]}`);
+  assert.equal(knownPreTokenizer(qwen), 'qwen2');
+  assert.equal(knownPreTokenizer(llama3), 'llama-bpe');
+  assert.equal(knownPreTokenizer({ type: 'ByteLevel', add_prefix_space: false, use_regex: true }), undefined);
 });
