@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
-import { TransformerModel } from '../../src/models/index.js';
+import { TransformerModel, parseConfig } from '../../src/models/index.js';
 import { fullLogits, nextTokenLogits, promptTokens, scoreContinuations } from '../../src/models/inference.js';
 import { Tokenizer } from '../../src/formats/tokenizer.js';
 import { readCheckpoint } from '../../src/formats/checkpoint.js';
@@ -107,4 +107,11 @@ test('GGUF tokenizer.ggml.pre is recognized from tokenizer.json: Qwen2 and Llama
   assert.equal(knownPreTokenizer(qwen), 'qwen2');
   assert.equal(knownPreTokenizer(llama3), 'llama-bpe');
   assert.equal(knownPreTokenizer({ type: 'ByteLevel', add_prefix_space: false, use_regex: true }), undefined);
+});
+
+test('scaled RoPE (llama3, yarn) is refused with the file and the type, not run as plain RoPE', () => {
+  const raw = { model_type: 'llama', vocab_size: 10, hidden_size: 8, num_hidden_layers: 1, num_attention_heads: 2, intermediate_size: 16 };
+  assert.throws(() => parseConfig({ ...raw, rope_scaling: { rope_type: 'llama3', factor: 32 } }, 'm/config.json'), /^ConfigError: m\/config\.json: rope_scaling type "llama3" is not supported yet/);
+  assert.throws(() => parseConfig({ ...raw, model_type: 'qwen3', rope_scaling: { type: 'yarn', factor: 4 } }), /rope_scaling type "yarn"/);
+  assert.equal(parseConfig({ ...raw, model_type: 'qwen2', rope_scaling: null }).family.name, 'qwen2');
 });

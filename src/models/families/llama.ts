@@ -3,12 +3,16 @@
 // (or tied to the embeddings), classification "score". GGUF: llama.cpp's "llama" architecture,
 // whose RoPE pairs adjacent dimensions, so q/k rows are permuted on export. Qwen2 reuses the body.
 import { ops as o } from '../../engine/index.js';
-import { commonFields, num, opt, type RawConfig } from '../config-fields.js';
+import { ConfigError, commonFields, num, opt, type RawConfig } from '../config-fields.js';
 import type { FamilyConfig, GgufContext, ModelFamily } from '../family.js';
 import { Builder, ForwardInputs, ForwardOutputs, activation, applyRope, attend, causalLmLogits, lastTokenScore, ropeTables, splitHeads, withPast } from '../layers.js';
 import type { Tensor } from '../../engine/index.js';
 
 export function decoderConfig(raw: RawConfig, file: string, o: { qkvBias: boolean; headDim?: number; tie?: boolean }): FamilyConfig {
+  // Scaled RoPE (llama3, yarn, dynamic...) changes every position's rotation: refuse rather than run it as plain RoPE.
+  const rs = raw['rope_scaling'] as { rope_type?: string; type?: string } | null | undefined;
+  const scaling = rs ? rs.rope_type ?? rs.type : undefined;
+  if (scaling && scaling !== 'default') throw new ConfigError(`${file}: rope_scaling type "${scaling}" is not supported yet (tuneshot implements plain RoPE)`);
   return {
     ...commonFields(raw, file, o.headDim !== undefined ? { headDim: o.headDim } : {}),
     intermediate: num(raw, file, 'intermediate_size'),

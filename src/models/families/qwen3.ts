@@ -4,7 +4,6 @@
 // otherwise, not hidden/heads). GGUF: llama.cpp's "qwen3" architecture, NeoX-style RoPE (HF's
 // layout, no permutation), attn_q_norm / attn_k_norm tensors.
 import { ops as o, type Tensor } from '../../engine/index.js';
-import { ConfigError } from '../config-fields.js';
 import type { ModelFamily } from '../family.js';
 import { Builder, ForwardInputs, ForwardOutputs, activation, applyRope, attend, ropeTables, splitHeads, withPast } from '../layers.js';
 import { decoderConfig, decoderHeads, decoderToGguf } from './llama.js';
@@ -35,12 +34,7 @@ export const qwen3: ModelFamily = {
   name: 'qwen3',
   modelTypes: ['qwen3'],
   kind: 'decoder',
-  config(raw, file) {
-    const rs = raw['rope_scaling'] as { rope_type?: string; type?: string } | null | undefined;
-    const kind = rs ? rs.rope_type ?? rs.type : undefined;
-    if (kind && kind !== 'default') throw new ConfigError(`${file}: rope_scaling type "${kind}" is not supported (tuneshot implements plain RoPE)`);
-    return decoderConfig(raw, file, { qkvBias: raw['attention_bias'] === true, headDim: 128 });
-  },
+  config: (raw, file) => decoderConfig(raw, file, { qkvBias: raw['attention_bias'] === true, headDim: 128 }),
   prefix: () => 'model',
   bareModules: ['embed_tokens.', 'layers.', 'norm.'],
   forward: qwen3Body,
