@@ -46,6 +46,13 @@ export async function finetuneRemote(o: Record<string, any>, cmd: Command): Prom
   if (!remoteProviders().includes(o.remote)) throw new Error(`--remote must be one of ${remoteProviders().join(', ')}, got "${o.remote}"`);
   if (o.task !== 'classify') throw new Error(`--remote fine-tunes classifiers only (--task classify), got --task ${o.task}`);
   const poll = pollIntervalMs(o.pollInterval);
+  const range = (name: string, v: number, lo: number, hi: number) => {
+    if (!(v >= lo && v <= hi)) throw new Error(`${name} must be from ${lo} to ${hi} with --remote, got ${v}`);
+  };
+  if (given('epochs')) range('--epochs', o.epochs, 1, 50);
+  if (given('batchSize')) range('--batch-size', o.batchSize, 1, 256);
+  if (o.lrMultiplier !== undefined && !(o.lrMultiplier > 0 && o.lrMultiplier <= 10)) throw new Error(`--lr-multiplier must be in (0, 10], got ${o.lrMultiplier}`);
+  if (given('seed') && o.seed < 0) throw new Error(`--seed must be a non-negative integer, got ${o.seed}`);
   const hyperparameters: RemoteHyperparameters = {
     ...(given('epochs') ? { n_epochs: o.epochs } : {}),
     ...(given('batchSize') ? { batch_size: o.batchSize } : {}),

@@ -31,6 +31,8 @@ export interface RemoteCard {
   /** As requested (absent = the provider's choice). */
   requested: { hyperparameters: RemoteHyperparameters; suffix?: string; seed?: number };
   labels: string[];
+  /** The prompt's instruction (also in prompt.json), which `icl` must be given to ask the same. */
+  instruction?: string;
   examples: { train: number; dev: number };
   trainingFile: string;
   validationFile: string | null;
@@ -69,13 +71,17 @@ export function readRemoteCard(dir: string): RemoteCard {
   return raw;
 }
 
+function instructionOf(c: RemoteCard): string {
+  return c.instruction ?? '';
+}
+
 function readme(c: RemoteCard): string {
   const hp = Object.entries(c.hyperparameters).map(([k, v]) => `${k}=${String(v)}`).join(', ') || 'provider defaults';
   const use = 'backend' in c.access
     ? [
       '```sh',
       `tuneshot predict --model ${'<this folder>'} --data new.jsonl            # through the ${c.access.backend.split(':')[0]} backend`,
-      `tuneshot icl --backend openai --model ${c.fineTunedModel} --k 0 --demos train.jsonl --data test.jsonl${c.access.backendOptions.baseURL ? ` --base-url ${c.access.backendOptions.baseURL}` : ''}`,
+      `tuneshot icl --backend openai --model ${c.fineTunedModel} --k 0 --instruction ${JSON.stringify(instructionOf(c))} --demos train.jsonl --data test.jsonl${c.access.backendOptions.baseURL ? ` --base-url ${c.access.backendOptions.baseURL}` : ''}`,
       `tuneshot compare ... --icl ${c.access.backend} --budgets 0    # with OPENAI_BASE_URL=${c.access.backendOptions.baseURL ?? 'https://api.openai.com/v1'}`,
       '```',
     ].join('\n')
@@ -93,7 +99,7 @@ A text classifier fine-tuned remotely by ${c.provider} (${c.endpoint}) from \`${
 | hyperparameters | ${hp} |
 | labels | ${c.labels.join(', ')} |
 | examples | ${c.examples.train} training, ${c.examples.dev} validation |
-| data (sha256 of the chat JSONL sent) | ${c.dataHash} |
+| data hash (sha256 over the training and validation JSONL sent) | ${c.dataHash} |
 | created | ${c.createdAt} |
 
 The training examples were sent to the provider as chat messages: the system message lists the

@@ -16,7 +16,7 @@ import { redact } from '../registry/track.js';
 import { checkCardOut, writeRemoteCard, type ModelAccess, type RemoteCard, REMOTE_CARD_FORMAT } from './card.js';
 import { chatJsonl, remotePromptProgram, validateRemoteExamples } from './chat-jsonl.js';
 import type { RemoteFinetuner, RemoteHyperparameters, RemoteJob } from './finetuner.js';
-import { DetachedError, followJob, isTerminal, RemoteJobError, type FollowUpdate } from './follow.js';
+import { DetachedError, followJob, isTerminal, RemoteJobError, scoped, type FollowUpdate } from './follow.js';
 import { JobProgress } from './progress.js';
 import { createRemoteFinetuner, reconnectRemoteFinetuner, type ConnectOptions } from './providers.js';
 
@@ -140,8 +140,8 @@ function withRegistry<T>(home: string | undefined, fn: (reg: Registry, store: Re
 /** Reuse the file uploaded earlier with this content (if the provider still has it), else upload. */
 async function ensureFile(ft: RemoteFinetuner, home: string | undefined, name: string, content: Buffer, sha256: string, signal?: AbortSignal): Promise<{ id: string; reused: boolean }> {
   const known = withRegistry(home, (_, s) => s.findFile(ft.provider, ft.endpoint, sha256));
-  if (known && (await ft.fileExists(known.fileId, signal ? { signal } : {}))) return { id: known.fileId, reused: true };
-  const f = await ft.uploadFile(name, content, signal ? { signal } : {});
+  if (known && (await scoped(signal, (c) => ft.fileExists(known.fileId, c)))) return { id: known.fileId, reused: true };
+  const f = await scoped(signal, (c) => ft.uploadFile(name, content, c));
   withRegistry(home, (_, s) => s.recordFile(ft.provider, ft.endpoint, sha256, { fileId: f.id, bytes: f.bytes }));
   return { id: f.id, reused: false };
 }
@@ -175,7 +175,6 @@ export async function remoteFinetune(o: RemoteFinetuneOptions): Promise<RemoteFi
   const card: CardSpec | undefined = o.out !== undefined
     ? { out: path.resolve(o.out), program, labels: o.labels, examples: { train: o.train.length, dev: o.dev?.length ?? 0 }, requested, ...(o.command ? { command: o.command } : {}) }
     : undefined;
-  const control = o.signal ? { signal: o.signal } : {};
 
   // A finished job for the same data and parameters is reused; one still running is followed.
   let job: RemoteJob | undefined;
@@ -184,7 +183,7 @@ export async function remoteFinetune(o: RemoteFinetuneOptions): Promise<RemoteFi
     if (rec.status === 'failed' || rec.status === 'cancelled') continue;
     let seen: RemoteJob;
     try {
-      seen = await ft.getJob(rec.jobId, control);
+      seen = await scoped(o.signal, (c) => ft.getJob(rec.jobId, c));
     } catch {
       continue; // gone from the provider (or another account): train anew
     }
@@ -194,14 +193,21 @@ export async function remoteFinetune(o: RemoteFinetuneOptions): Promise<RemoteFi
   const reusedJob = job !== undefined;
 
   if (!job) {
-    const trainFile = await ensureFile(ft, o.home, `tuneshot-train-${train.sha256.slice(0, 12)}.jsonl`, train.content, train.sha256, o.signal);
-    const devFile = dev ? await ensureFile(ft, o.home, `tuneshot-dev-${dev.sha256.slice(0, 12)}.jsonl`, dev.content, dev.sha256, o.signal) : undefined;
-    reusedFile = trainFile.reused;
-    if (o.signal?.aborted) throw new Error('interrupted before a job was created; nothing is running');
-    job = await ft.createJob({
-      model: baseModel, trainingFile: trainFile.id, ...(devFile ? { validationFile: devFile.id } : {}), hyperparameters,
-      ...(o.suffix !== undefined ? { suffix: o.suffix } : {}), ...(o.seed !== undefined ? { seed: o.seed } : {}),
-    }, control);
+    let stage = 'before a job was created; nothing is running';
+    try {
+      const trainFile = await ensureFile(ft, o.home, `tuneshot-train-${train.sha256.slice(0, 12)}.jsonl`, train.content, train.sha256, o.signal);
+      const devFile = dev ? await ensureFile(ft, o.home, `tuneshot-dev-${dev.sha256.slice(0, 12)}.jsonl`, dev.content, dev.sha256, o.signal) : undefined;
+      reusedFile = trainFile.reused;
+      if (o.signal?.aborted) throw new Error('aborted');
+      stage = 'while the job was being created; `tuneshot jobs ls` shows whether it was';
+      job = await scoped(o.signal, (c) => ft.createJob({
+        model: baseModel, trainingFile: trainFile.id, ...(devFile ? { validationFile: devFile.id } : {}), hyperparameters,
+        ...(o.suffix !== undefined ? { suffix: o.suffix } : {}), ...(o.seed !== undefined ? { seed: o.seed } : {}),
+      }, c));
+    } catch (err) {
+      if (o.signal?.aborted) throw new Error(`interrupted ${stage}`);
+      throw err;
+    }
   }
   const created = job;
 
@@ -243,13 +249,14 @@ export async function remoteFinetune(o: RemoteFinetuneOptions): Promise<RemoteFi
 
 async function follow(ft: RemoteFinetuner, jobId: string, o: { pollIntervalMs?: number; signal?: AbortSignal; onUpdate?: (u: FollowUpdate) => void; quiet?: boolean }): Promise<RemoteJob> {
   const progress = new JobProgress({ quiet: !!o.quiet || o.onUpdate !== undefined });
+  let seen = false;
   try {
     return await followJob(ft, jobId, {
       ...(o.pollIntervalMs !== undefined ? { pollIntervalMs: o.pollIntervalMs } : {}), ...(o.signal ? { signal: o.signal } : {}),
-      onUpdate: (u) => { progress.update(u); o.onUpdate?.(u); },
+      onUpdate: (u) => { seen = true; progress.update(u); o.onUpdate?.(u); },
     });
   } catch (err) {
-    if (err instanceof DetachedError) throw err;
+    if (err instanceof DetachedError || !seen) throw err;
     // The job itself is unaffected by a lost connection; say how to pick it up again.
     throw new Error(`${(err as Error).message} (job ${jobId} keeps running; follow it with: tuneshot jobs follow ${jobId})`);
   } finally {
@@ -283,7 +290,7 @@ export async function completeJob(ft: RemoteFinetuner, job: RemoteJob, home?: st
     const c: RemoteCard = {
       format: REMOTE_CARD_FORMAT, version: 1, provider: ft.provider, endpoint: ft.endpoint, settings: ft.settings,
       baseModel: job.model, fineTunedModel: job.fineTunedModel!, jobId: job.id, trainedTokens: job.trainedTokens,
-      hyperparameters: job.hyperparameters, requested: spec.requested, labels: spec.labels, examples: spec.examples,
+      hyperparameters: job.hyperparameters, requested: spec.requested, labels: spec.labels, instruction: spec.program.instruction, examples: spec.examples,
       trainingFile: job.trainingFile, validationFile: job.validationFile, dataHash: rec!.dataHash, access,
       ...(spec.command ? { command: spec.command } : {}), createdAt: new Date().toISOString(),
     };

@@ -51,19 +51,36 @@ function sleep(ms: number, signal?: AbortSignal): Promise<void> {
   });
 }
 
+/**
+ * Runs one request with its own signal, tied to `outer` only while it runs: the official client
+ * adds an abort listener to the signal it is given and never removes it, which over hours of
+ * polling one long-lived signal would pile up.
+ */
+export async function scoped<T>(outer: AbortSignal | undefined, fn: (control: { signal?: AbortSignal }) => Promise<T>): Promise<T> {
+  if (!outer) return fn({});
+  const inner = new AbortController();
+  const abort = () => inner.abort();
+  if (outer.aborted) inner.abort();
+  else outer.addEventListener('abort', abort, { once: true });
+  try {
+    return await fn({ signal: inner.signal });
+  } finally {
+    outer.removeEventListener('abort', abort);
+  }
+}
+
 /** Polls until the job reaches succeeded, failed or cancelled and returns it (whatever that status). */
 export async function followJob(ft: RemoteFinetuner, jobId: string, o: FollowOptions = {}): Promise<RemoteJob> {
   const started = Date.now();
   const seen = new Set<string>();
   let latest: RemoteJobEvent | undefined;
-  const control = o.signal ? { signal: o.signal } : {};
   for (;;) {
     if (o.signal?.aborted) throw new DetachedError(jobId);
     let job: RemoteJob;
     let events: RemoteJobEvent[];
     try {
-      job = await ft.getJob(jobId, control);
-      events = await ft.listEvents(jobId, 20, control);
+      job = await scoped(o.signal, (c) => ft.getJob(jobId, c));
+      events = await scoped(o.signal, (c) => ft.listEvents(jobId, 20, c));
     } catch (err) {
       if (o.signal?.aborted) throw new DetachedError(jobId);
       throw err;

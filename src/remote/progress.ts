@@ -27,7 +27,8 @@ export class JobProgress {
     if (this.o.quiet) return;
     const { job } = u;
     if (this.stream.isTTY) {
-      const parts = [job.id, job.status, `trained tokens ${job.trainedTokens ?? '-'}`, u.latest?.message ?? '', clock(u.elapsedSeconds)];
+      // The event goes last: on a narrow terminal it is what gets cut.
+      const parts = [job.id, job.status, clock(u.elapsedSeconds), `trained tokens ${job.trainedTokens ?? '-'}`, u.latest?.message ?? ''];
       const line = parts.filter((p) => p !== '').join(' | ').replace(/\s+/g, ' ');
       const width = this.stream.columns ?? 120;
       this.stream.write(`\r\x1b[K${line.length >= width ? `${line.slice(0, width - 2)}…` : line}`);

@@ -7,6 +7,7 @@ import assert from 'node:assert/strict';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
+import { getEventListeners } from 'node:events';
 import Database from 'better-sqlite3';
 import { FakeOpenAI } from './fake-openai.js';
 import { makeRemoteFixture, type RemoteFixture } from './fixture.js';
@@ -69,11 +70,14 @@ test('a job is followed through validating_files, queued, running to succeeded; 
   const out = path.join(fx.dir, 'card-lifecycle');
   const statuses: string[] = [];
   const events: string[] = [];
+  const ac = new AbortController();
   const r = await remoteFinetune(base({
-    home, out, hyperparameters: { n_epochs: 3 }, command: 'tuneshot finetune --remote openai --api-key sk-secret',
+    home, out, hyperparameters: { n_epochs: 3 }, command: 'tuneshot finetune --remote openai --api-key sk-secret', signal: ac.signal,
     onUpdate: (u) => { if (statuses.at(-1) !== u.job.status) statuses.push(u.job.status); events.push(...u.events.map((e) => e.message)); },
   }));
   assert.deepEqual(statuses, ['validating_files', 'queued', 'running', 'succeeded']);
+  // The client leaves a listener on every signal it is given; each request got its own.
+  assert.equal(getEventListeners(ac.signal, 'abort').length, 0);
   assert.ok(events.some((m) => /^Step 2\/2: training loss=/.test(m)), events.join(' / '));
   const job = server.jobs.get(r.jobId)!;
   assert.equal(r.fineTunedModel, job.fine_tuned_model);
