@@ -23,7 +23,7 @@ export function defaultInstruction(labels: readonly string[]): string {
 /**
  * The zero-shot classification program a remote model is trained and evaluated with: `base`
  * (e.g. a saved prompt.json) for template, instruction and verbalizers, without demonstrations or
- * calibration, which a fine-tuned model does not use.
+ * calibration, which a fine-tuned model does not use. Without an instruction, compare's default.
  */
 export function remotePromptProgram(labels: string[], base: Partial<PromptProgram> = {}): PromptProgram {
   const { demonstrations: _d, ...rest } = base;
@@ -31,7 +31,8 @@ export function remotePromptProgram(labels: string[], base: Partial<PromptProgra
     ...rest,
     task: 'classify',
     labels,
-    instruction: base.instruction !== undefined && base.instruction !== '' ? base.instruction : defaultInstruction(labels),
+    // A given program's instruction is kept as it is, even empty: the prompt must be the ICL arm's.
+    instruction: base.instruction ?? defaultInstruction(labels),
     k: 0,
     calibrate: false,
   });

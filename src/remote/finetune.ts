@@ -189,6 +189,8 @@ export async function remoteFinetune(o: RemoteFinetuneOptions): Promise<RemoteFi
     }
     if (seen.status === 'succeeded' && seen.fineTunedModel) { job = seen; break; }
     if (!isTerminal(seen.status)) { job = seen; break; }
+    // Ended badly while nobody followed it: note it, and train anew.
+    withRegistry(o.home, (_, s) => s.updateJob(provider, ft.endpoint, rec.jobId, { status: seen.status, error: seen.error?.message ?? seen.status }));
   }
   const reusedJob = job !== undefined;
 

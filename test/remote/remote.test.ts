@@ -65,6 +65,24 @@ test('the uploaded training file is the chat JSONL of the zero-shot ICL prompt, 
   assert.equal(job.suffix, 'fmt');
 });
 
+test('a given prompt program (template, verbalizers, empty instruction) shapes the lines and the questions alike', async () => {
+  const program = { template: 'Message: {{ query }}\nVerdict:', instruction: '', verbalizers: { ham: 'legit', spam: ['junk', 'scam'] } };
+  const r = await remoteFinetune(base({ program, suffix: 'prog' }));
+  const sent = server.files.get(server.jobs.get(r.jobId)!.training_file)!.content.toString('utf8').split('\n')[0]!;
+  const e = fx.train[0]!;
+  assert.equal(sent, JSON.stringify({
+    messages: [
+      { role: 'system', content: 'Continue the text. Reply with exactly one of: legit | junk | scam' },
+      { role: 'user', content: `Message: ${e.text}\nVerdict:` },
+      { role: 'assistant', content: e.label === 'ham' ? 'legit' : 'junk' },
+    ],
+  }));
+  const lm = await createLanguageModel({ backend: 'openai', model: r.fineTunedModel!, baseURL: server.baseURL, apiKey: server.apiKey });
+  const preds = await new IclClassifier({ lm, program: r.program }).predict(fx.train.slice(-3).map((x) => ({ text: x.text })));
+  assert.deepEqual(preds.map((p) => p.label), fx.train.slice(-3).map((x) => x.label), 'answers map back to labels');
+  assert.ok(server.chats.slice(-3).every((c) => c.exact));
+});
+
 test('a job is followed through validating_files, queued, running to succeeded; the model is recorded and its folder written', async () => {
   const home = newHome();
   const out = path.join(fx.dir, 'card-lifecycle');
