@@ -7,6 +7,8 @@ import { loadExamples, type Example } from '../data/dataset.js';
 import { classificationMetrics, exactMatch } from '../eval/metrics.js';
 import { FineTunedGenerator, isClassifierFolder, loadClassifier } from '../train/adapted.js';
 import { loadPretrained, resolvePretrained } from '../models/pretrained.js';
+import { isRemoteModelFolder, loadRemoteClassifier } from '../remote/card.js';
+import type { Classifier } from '../predictor.js';
 import { Progress } from '../train/progress.js';
 import { int } from './main.js';
 
@@ -56,9 +58,10 @@ export function registerPredict(program: Command): void {
     .option('--label-field <name>', 'field holding the gold label', 'label')
     .option('--quiet', 'no progress output')
     .action(async (o) => {
-      if (!isClassifierFolder((await resolvePretrained(o.model, { quiet: !!o.quiet })).dir)) return predictGenerations(o);
+      const remote = isRemoteModelFolder(o.model); // fine-tuned remotely: predicted through its provider
+      if (!remote && !isClassifierFolder((await resolvePretrained(o.model, { quiet: !!o.quiet })).dir)) return predictGenerations(o);
       const inputs = readInputs(o.data, { textField: o.textField, textPairField: o.textPairField, labelField: o.labelField });
-      const clf = await loadClassifier(o.model);
+      const clf: Classifier = remote ? await loadRemoteClassifier(o.model) : await loadClassifier(o.model);
       const bs = Math.max(1, o.batchSize as number);
       const progress = new Progress({ total: inputs.length, label: 'predict', unit: 'ex/s', quiet: !!o.quiet });
       progress.start();
@@ -73,6 +76,7 @@ export function registerPredict(program: Command): void {
         progress.update(Math.min(i + bs, inputs.length), {}, chunk.length);
       }
       progress.stop();
+      await clf.dispose?.();
       writeJsonlAtomic(o.out, rows);
       const scored = rows.filter((r) => r.gold !== undefined);
       let line = `${o.out}: ${rows.length} predictions (${clf.labels.join(', ')})`;

@@ -397,7 +397,7 @@ async function saveFinetuned(r: FinetuneResult, out: string, method: Method, bas
     if (isLoraParam(n)) adapter[`base_model.model.${n}`] = { shape: v.shape, data: v.data as Float32Array };
     else if (isHeadParam(n) && !n.startsWith('cls.') && !n.startsWith('lm_head')) {
       const mod = n.replace(/\.(weight|bias)$/, '');
-      saveModules.add(mod.split('.')[0] === 'bert' ? mod.split('.').slice(1, 2).join('.') : mod.split('.')[0]!);
+      saveModules.add(mod.split('.')[0] === model.family.prefix(model.config.modelType) ? mod.split('.').slice(1, 2).join('.') : mod.split('.')[0]!);
       adapter[`base_model.model.${n}`] = { shape: v.shape, data: v.data as Float32Array };
     }
   }
