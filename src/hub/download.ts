@@ -148,7 +148,7 @@ async function fetchFile(j: FileJob): Promise<number> {
   try {
     await fsp.mkdir(path.dirname(blob), { recursive: true });
     await fsp.mkdir(path.dirname(pointer), { recursive: true });
-    if (!existsSync(blob)) transferred = await fetchBlob(j, blob, size, etag);
+    if (!existsSync(blob)) transferred = await withBlobLock(j, etag, () => (existsSync(blob) ? Promise.resolve(0) : fetchBlob(j, blob, size, etag)));
     // Link atomically: a temporary link renamed over the final name.
     const tmp = `${pointer}.${process.pid}.tmp`;
     await fsp.rm(tmp, { force: true });
@@ -212,6 +212,41 @@ async function fetchBlob(j: FileJob, blob: string, size: number, etag: string): 
   }
   await fsp.rename(partial, blob);
   return transferred;
+}
+
+const alive = (pid: number) => {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === 'EPERM';
+  }
+};
+
+/**
+ * One writer per blob across processes (two commands pulling the same model at once would both
+ * append to the .incomplete file). The lock sits where Python's is (<cache>/.locks/<repo>/<etag>.lock)
+ * and holds the writer's pid; a lock whose process is gone is taken over.
+ */
+async function withBlobLock<T>(j: FileJob, etag: string, work: () => Promise<T>): Promise<T> {
+  const lock = path.join(j.s.cacheDir, '.locks', path.basename(j.repoDir), `${etag}.lock`);
+  await fsp.mkdir(path.dirname(lock), { recursive: true });
+  for (;;) {
+    try {
+      await fsp.writeFile(lock, String(process.pid), { flag: 'wx' });
+      break;
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
+      const pid = Number((await fsp.readFile(lock, 'utf8').catch(() => '')).trim());
+      if (!Number.isInteger(pid) || pid <= 0 || !alive(pid)) await fsp.rm(lock, { force: true });
+      else await new Promise((r) => setTimeout(r, 250));
+    }
+  }
+  try {
+    return await work();
+  } finally {
+    await fsp.rm(lock, { force: true });
+  }
 }
 
 async function hashFile(hash: Hash, file: string): Promise<void> {

@@ -16,7 +16,7 @@ import { Progress } from './progress.js';
 export type Method = 'full' | 'lora' | 'head';
 
 export interface FinetuneOptions {
-  /** A model folder, an embedded model name, or a loaded model (its parameters are not modified). */
+  /** A model folder, an embedded model name, a Hub id (org/name@revision), or a loaded model (its parameters are not modified). */
   model: string | TransformerModel;
   train: string | Example[];
   dev?: string | Example[];

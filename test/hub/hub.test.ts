@@ -203,3 +203,13 @@ test('sharded safetensors: the index and every shard it names, nothing else', as
   assert.ok(!existsSync(path.join(snap, 'model-00001-of-00003.safetensors')));
   assert.ok(existsSync(path.join(snap, 'model-00002-of-00002.safetensors')));
 });
+
+test('two loads of the same model at once: one downloads each file, the other waits for it (lock beside Python\'s)', async () => {
+  const commit = hub.addRepo('org/concurrent', files);
+  const etag = hub.file('org/concurrent', commit, 'model.safetensors').etag;
+  const [a, b] = await Promise.all([loadPretrained('org/concurrent', { quiet: true }), loadPretrained('org/concurrent', { quiet: true })]);
+  assert.deepEqual(a.params.get('bert.embeddings.word_embeddings.weight')!.data, b.params.get('bert.embeddings.word_embeddings.weight')!.data);
+  const bodies = hub.requests('cdn').filter((r) => r.url.startsWith(`/blobs/${etag}`) && r.range !== 'bytes=0-0');
+  assert.equal(bodies.length, 1, 'the weights were transferred once');
+  assert.deepEqual(readdirSync(path.join(cache(), '.locks', 'models--org--concurrent')), [], 'no lock left behind');
+});
