@@ -9,7 +9,7 @@ import { createHash, type Hash } from 'node:crypto';
 import { createReadStream, createWriteStream, existsSync, readFileSync, statSync } from 'node:fs';
 import { promises as fsp } from 'node:fs';
 import * as path from 'node:path';
-import { downloadFile, listFiles, modelInfo, type ListFileEntry } from '@huggingface/hub';
+import type { ListFileEntry } from '@huggingface/hub';
 import { repoDirOf, writeRef } from './cache.js';
 import { HubError, classifyFsError, classifyHubError } from './errors.js';
 import { hubFetch, NetworkError, type HubFetch } from './fetch.js';
@@ -46,6 +46,7 @@ const entrySize = (e: ListFileEntry) => e.lfs?.size ?? e.size;
 
 /** Resolve the revision on the Hub and bring the model's files of that commit into the cache. */
 export async function downloadSnapshot(ref: HubRef, s: HubSettings, o: DownloadOptions = {}): Promise<FetchedSnapshot> {
+  const { downloadFile, listFiles, modelInfo } = await import('@huggingface/hub'); // loaded on first download only
   const net = hubFetch(s);
   const common = { hubUrl: s.endpoint, fetch: net.fetch, ...(s.token ? { accessToken: s.token } : {}) };
   const repo = { type: 'model' as const, name: ref.id };
@@ -174,6 +175,7 @@ async function fetchBlob(j: FileJob, blob: string, size: number, etag: string): 
   let transferred = 0;
   if (have < size) {
     let remote: Blob | null;
+    const { downloadFile } = await import('@huggingface/hub');
     try {
       remote = await downloadFile({ ...j.common, repo: { type: 'model', name: j.ref.id }, path: j.entry.path, revision: j.commit });
     } catch (e) {

@@ -1,6 +1,6 @@
 // One-line errors for everything that can go wrong between a model id and a usable snapshot,
 // each naming the id, the revision or the folder, and the fix.
-import { HubApiError } from '@huggingface/hub';
+import type { HubApiError } from '@huggingface/hub';
 import type { FailedResponse } from './fetch.js';
 import { formatRef, type HubRef } from './repo-id.js';
 import type { HubSettings } from './settings.js';
@@ -16,6 +16,9 @@ export class HubError extends Error {
   }
 }
 
+// Duck-typed: the client is imported lazily (it costs a second of start-up to every command).
+const isHubApiError = (e: unknown): e is HubApiError => e instanceof Error && typeof (e as HubApiError).statusCode === 'number' && typeof (e as HubApiError).url === 'string';
+
 export const repoUrl = (s: HubSettings, id: string) => `${s.endpoint}/${id}`;
 
 /** Turn what the Hub client threw into a HubError (or return other errors as they are). */
@@ -23,7 +26,7 @@ export function classifyHubError(e: unknown, ref: HubRef, s: HubSettings, failur
   if (e instanceof TypeError && /access token must start with 'hf_'/.test(e.message)) {
     return new HubError('bad-token', `HF_TOKEN is not a Hugging Face access token (those start with "hf_"); create one at ${s.endpoint}/settings/tokens`);
   }
-  if (!(e instanceof HubApiError)) return e;
+  if (!isHubApiError(e)) return e;
   const what = formatRef(ref);
   const status = e.statusCode;
   const code = failure?.code;
