@@ -3,7 +3,7 @@
 import { readFileSync } from 'node:fs';
 import { extname } from 'node:path';
 import { parse as parseCsv, type Options as CsvOptions } from 'csv-parse/sync';
-import { deriveSeed, shuffle } from './random.js';
+import { subSeed, shuffle } from './random.js';
 
 /** One labelled example. Classification uses text/textPair/label; generation uses prompt/completion. */
 export interface Example {
@@ -209,7 +209,7 @@ export function sampleBudget<T extends { label?: string }>(examples: readonly T[
     g.push(ex);
   }
   const keys = [...groups.keys()].sort();
-  const orders = keys.map((k) => shuffle(groups.get(k)!, deriveSeed(seed, k)));
+  const orders = keys.map((k) => shuffle(groups.get(k)!, subSeed(seed, k)));
   const k = perClass === 'all' ? Math.max(0, ...orders.map((o) => o.length)) : perClass;
   const pool: T[] = [];
   for (let i = 0; i < k; i++) {

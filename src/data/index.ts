@@ -1,7 +1,7 @@
 // Public API of src/data: datasets, sampling, the built-in corpus and tokenizer training.
 export { loadExamples, sampleBudget, DataError } from './dataset.js';
 export type { Example, Task, DataFormat, LoadOptions, LoadedExamples } from './dataset.js';
-export { mulberry32, shuffle, hashString, deriveSeed, randomInt } from './random.js';
+export { mulberry32, shuffle, subSeed, randomInt } from './random.js';
 export type { Rng } from './random.js';
 export { builtinDataset, builtinDatasetNames } from './builtin.js';
 export type { BuiltinDataset, BuiltinDatasetName } from './builtin.js';
