@@ -4,6 +4,7 @@ import { existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
 import * as path from 'node:path';
 import { AdamW, Graph, HostTensor, ParamStore, Program, Tensor, Trainer, mulberry32, ops as o, subSeed } from '../engine/index.js';
 import { Example, loadExamples, LoadOptions } from '../data/dataset.js';
+import { shuffle } from '../data/random.js';
 import { readSafetensors, serializeSafetensors } from '../formats/safetensors.js';
 import { writeCheckpoint } from '../formats/checkpoint.js';
 import { Builder, LoraSpec } from '../models/layers.js';
@@ -86,15 +87,13 @@ function examplesOf(src: string | Example[], task: 'classify' | 'generate', opts
 
 /** Length bucketing: sort by length within windows of 50 batches, cut batches, shuffle the batches. */
 function bucketBatches(lengths: number[], batchSize: number, rand: () => number): number[][] {
-  const idx = lengths.map((_, i) => i);
-  for (let i = idx.length - 1; i > 0; i--) { const j = Math.floor(rand() * (i + 1)); [idx[i], idx[j]] = [idx[j]!, idx[i]!]; }
+  const idx = shuffle(lengths.map((_, i) => i), rand);
   const win = batchSize * 50, batches: number[][] = [];
   for (let w = 0; w < idx.length; w += win) {
     const chunk = idx.slice(w, w + win).sort((a, b) => lengths[a]! - lengths[b]!);
     for (let i = 0; i < chunk.length; i += batchSize) batches.push(chunk.slice(i, i + batchSize));
   }
-  for (let i = batches.length - 1; i > 0; i--) { const j = Math.floor(rand() * (i + 1)); [batches[i], batches[j]] = [batches[j]!, batches[i]!]; }
-  return batches;
+  return shuffle(batches, rand);
 }
 
 function pad(rows: number[][], value: number): number[][] {

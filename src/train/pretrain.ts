@@ -7,6 +7,7 @@ import { AdamW, HostTensor, Trainer, mulberry32, subSeed } from '../engine/index
 import { Tokenizer } from '../formats/tokenizer.js';
 import { readSafetensors, serializeSafetensors, writeFileAtomic } from '../formats/safetensors.js';
 import { readTextStream } from '../data/corpus.js';
+import { shuffle } from '../data/random.js';
 import { trainTokenizer } from '../data/train-tokenizer.js';
 import { NAMED_SIZES, parseConfig } from '../models/config.js';
 import { TransformerModel } from '../models/model.js';
@@ -310,9 +311,7 @@ export async function pretrain(opts: PretrainOptions): Promise<PretrainResult> {
     const step = state.step;
     const epoch = Math.floor(step / perEpoch);
     if (epoch !== orderEpoch) {
-      const r = mulberry32(subSeed(o.seed, `epoch${epoch}`));
-      order = Array.from({ length: numSeqs }, (_, i) => i);
-      for (let i = order.length - 1; i > 0; i--) { const j = Math.floor(r() * (i + 1)); [order[i], order[j]] = [order[j]!, order[i]!]; }
+      order = shuffle(Array.from({ length: numSeqs }, (_, i) => i), subSeed(o.seed, `epoch${epoch}`));
       orderEpoch = epoch;
     }
     const rand = mulberry32(subSeed(o.seed, `step${step}`));
