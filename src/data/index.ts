@@ -10,4 +10,3 @@ export type { CorpusSource, BuildCorpusOptions, CorpusStats, SourceStats, ReadTe
 export { trainTokenizer, bytesToUnicode, BERT_SPECIALS, GPT2_EOS } from './train-tokenizer.js';
 export type { TokenizerKind, TrainTokenizerOptions, TrainedTokenizer } from './train-tokenizer.js';
 export { reduceEmail, htmlToText, collapseWhitespace, truncateText } from './email.js';
-export { packageRoot } from './paths.js';
