@@ -192,6 +192,17 @@ export function loadExamples(path: string, options: LoadOptions): LoadedExamples
 }
 
 /**
+ * Examples given as a file (read and checked by loadExamples) or already in memory, with their label
+ * set: `labels` when given (a closed set for files), else the sorted distinct labels (none for
+ * generation). `name` says where they came from, for messages.
+ */
+export function examplesOf(src: string | Example[], labels?: string[], options: Omit<LoadOptions, 'labels'> = { task: 'classify' }): LoadedExamples & { name: string } {
+  if (typeof src === 'string') return { ...loadExamples(src, { ...options, labels }), name: src };
+  const found = [...new Set(src.map((e) => e.label ?? ''))].filter((l) => l !== '').sort();
+  return { examples: src, labels: options.task === 'classify' ? (labels ?? found) : [], name: '(in memory)' };
+}
+
+/**
  * A class-balanced pool of `perClass` examples per label (all of a class when it has fewer),
  * deterministic by `seed`, and nested: for the same seed, the pool for k is a prefix of the
  * pool for any k' > k. Classes are visited in sorted label order, round-robin

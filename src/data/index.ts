@@ -1,5 +1,5 @@
 // Public API of src/data: datasets, sampling, the built-in corpus and tokenizer training.
-export { loadExamples, sampleBudget, DataError } from './dataset.js';
+export { loadExamples, examplesOf, sampleBudget, DataError } from './dataset.js';
 export type { Example, Task, DataFormat, LoadOptions, LoadedExamples } from './dataset.js';
 export { mulberry32, shuffle, subSeed, randomInt } from './random.js';
 export type { Rng } from './random.js';

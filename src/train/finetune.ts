@@ -3,7 +3,7 @@
 import { existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
 import * as path from 'node:path';
 import { AdamW, Graph, HostTensor, ParamStore, Program, Tensor, Trainer, mulberry32, ops as o, subSeed } from '../engine/index.js';
-import { Example, loadExamples, LoadOptions } from '../data/dataset.js';
+import { Example, examplesOf, LoadOptions } from '../data/dataset.js';
 import { shuffle } from '../data/random.js';
 import { readSafetensors, serializeSafetensors } from '../formats/safetensors.js';
 import { writeCheckpoint } from '../formats/checkpoint.js';
@@ -80,11 +80,6 @@ interface Encoded {
 
 const DEFAULT_LR: Record<Method, number> = { full: 1e-4, lora: 1e-3, head: 3e-3 };
 
-function examplesOf(src: string | Example[], task: 'classify' | 'generate', opts: FinetuneOptions, labels?: string[]) {
-  if (typeof src !== 'string') return { examples: src, labels: labels ?? [...new Set(src.map((e) => e.label!))].sort() };
-  return loadExamples(src, { task, labels, ...(opts.fields ?? {}) });
-}
-
 /** Length bucketing: sort by length within windows of 50 batches, cut batches, shuffle the batches. */
 function bucketBatches(lengths: number[], batchSize: number, rand: () => number): number[][] {
   const idx = shuffle(lengths.map((_, i) => i), rand);
@@ -126,9 +121,9 @@ export async function finetune(opts: FinetuneOptions): Promise<FinetuneResult> {
   if (!tok) throw new Error(`${model.sourceDir ?? 'model'}: no tokenizer.json to fine-tune with`);
   if (task === 'generate' && model.family === 'bert') throw new Error('generate needs a decoder model (llama or gpt2 family), not an encoder');
 
-  const train = examplesOf(opts.train, task, opts, opts.labels);
+  const train = examplesOf(opts.train, opts.labels, { task, ...opts.fields });
   const labels = task === 'classify' ? (opts.labels ?? train.labels) : [];
-  const dev = opts.dev ? examplesOf(opts.dev, task, opts, task === 'classify' ? labels : undefined).examples : undefined;
+  const dev = opts.dev ? examplesOf(opts.dev, task === 'classify' ? labels : undefined, { task, ...opts.fields }).examples : undefined;
   if (train.examples.length === 0) throw new Error('no training examples');
   const maxLength = Math.min(opts.maxLength ?? 128, model.config.maxPositions);
   const pooling = opts.pooling ?? (model.family === 'bert' ? 'cls' : undefined);
