@@ -28,7 +28,7 @@ import { resolveModel } from '../models/resolve.js';
 import { hashInputs, openRegistry, type Registry } from '../registry/registry.js';
 import { writeFileAtomic, writeReport, type ReportPaths } from '../report/report.js';
 import { finetune, type Method } from '../train/finetune.js';
-import { Progress } from '../train/progress.js';
+import { Progress } from '../util/progress.js';
 
 export const ALL_METHODS: readonly Method[] = ['full', 'lora', 'head'];
 /** Bump when a change to this file makes old cells incomparable. */

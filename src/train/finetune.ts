@@ -13,7 +13,7 @@ import { bertClassifierHead, decoderClassifierHead } from '../models/families.js
 import { decoderFeeds, encoderFeeds, forwardTexts } from '../models/inference.js';
 import { resolveModel } from '../models/resolve.js';
 import { FineTunedClassifier, FineTunedGenerator } from './adapted.js';
-import { Progress } from './progress.js';
+import { Progress } from '../util/progress.js';
 
 export type Method = 'full' | 'lora' | 'head';
 

@@ -11,7 +11,7 @@ import { shuffle } from '../data/random.js';
 import { trainTokenizer } from '../data/train-tokenizer.js';
 import { NAMED_SIZES, parseConfig } from '../models/config.js';
 import { TransformerModel } from '../models/model.js';
-import { Progress } from './progress.js';
+import { Progress } from '../util/progress.js';
 
 export interface PretrainOptions {
   objective: 'mlm' | 'clm';
