@@ -27,10 +27,10 @@ import { TransformerModel, isHeadParam, isLoraParam } from '../models/model.js';
 import { resolveModel } from '../models/resolve.js';
 import { hashInputs, openRegistry, type Registry } from '../registry/registry.js';
 import { writeFileAtomic, writeReport, type ReportPaths } from '../report/report.js';
-import { finetune, type Method } from '../train/finetune.js';
+import { finetune } from '../train/finetune.js';
+import { ALL_METHODS, type Method } from '../train/methods/index.js';
 import { Progress } from '../util/progress.js';
 
-export const ALL_METHODS: readonly Method[] = ['full', 'lora', 'head'];
 /** Bump when a change to this file makes old cells incomparable. */
 const CELL_FORMAT = 1;
 

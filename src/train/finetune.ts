@@ -14,8 +14,7 @@ import { decoderFeeds, encoderFeeds, forwardTexts } from '../models/inference.js
 import { resolveModel } from '../models/resolve.js';
 import { FineTunedClassifier, FineTunedGenerator } from './adapted.js';
 import { Progress } from '../util/progress.js';
-
-export type Method = 'full' | 'lora' | 'head';
+import type { Method } from './methods/index.js';
 
 export interface FinetuneOptions {
   /** A model folder, an embedded model name, or a loaded model (its parameters are not modified). */
