@@ -1,17 +1,16 @@
 // Fine-tuning: full, LoRA or head-only, for classification (text or text pair -> label) and
 // generation (prompt -> completion, loss on the completion only).
-import { existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
+import { rmSync } from 'node:fs';
 import * as path from 'node:path';
-import { AdamW, ParamStore, Tensor, Trainer, mulberry32, subSeed } from '../engine/index.js';
+import { AdamW, ParamStore, Trainer, mulberry32, subSeed } from '../engine/index.js';
 import { Example, examplesOf, LoadOptions, Task } from '../data/dataset.js';
 import type { LoraSpec } from '../models/layers.js';
 import { TransformerModel } from '../models/model.js';
-import { readSafetensors, serializeSafetensors } from '../formats/safetensors.js';
-import { writeCheckpoint } from '../formats/checkpoint.js';
 import { resolveModel } from '../models/resolve.js';
 import { Progress } from '../util/progress.js';
 import { FineTunedClassifier, FineTunedGenerator } from './adapted.js';
 import { bucketBatches, encodeRows } from './batches.js';
+import { checkpointDir, openResume, restoreParams, saveResume, workDir, type RunIdentity, type RunPosition } from './checkpoint.js';
 import { finetuneMethod, type FinetuneMethod, type Method } from './methods/index.js';
 import type { MethodRun, MethodTraining } from './methods/method.js';
 
@@ -78,7 +77,7 @@ export async function finetune(opts: FinetuneOptions): Promise<FinetuneResult> {
   const run = encodeRun(opts, model, task, data, say);
   const plan = planSteps(opts, run, method);
   const training = await method.prepare(run);
-  const loop = await trainLoop(opts, method, run, plan, training);
+  const loop = await trainLoop(opts, method, run, plan, training, say);
   return finish(opts, method, run, plan, training, loop);
 }
 
@@ -143,15 +142,13 @@ function planSteps(opts: FinetuneOptions, run: MethodRun, method: FinetuneMethod
   return { stepsPerEpoch, totalSteps: opts.maxSteps ?? stepsPerEpoch * (opts.epochs ?? 3), lr: opts.lr ?? method.defaultLr };
 }
 
-/** Where the training loop stands; all of it goes into a checkpoint. */
+/** Where the training loop stands (all of it goes into a checkpoint), and what it found. */
 interface LoopState {
-  step: number;
+  position: RunPosition;
   bestDev: number;
   badEvals: number;
-  lossCurve: number[];
   /** The best weights on dev so far (of the trainable parameters). */
   best?: Map<string, Float32Array>;
-  tokensSeen: number;
   examplesSeen: number;
   trainSeconds: number;
 }
@@ -161,38 +158,50 @@ interface LoopState {
  * step a batch, dev evaluation every epoch with best-weights tracking and early stopping, resumable
  * checkpoints. Ends with the best weights in the model.
  */
-async function trainLoop(opts: FinetuneOptions, method: FinetuneMethod, run: MethodRun, plan: StepPlan, training: MethodTraining): Promise<LoopState> {
+async function trainLoop(opts: FinetuneOptions, method: FinetuneMethod, run: MethodRun, plan: StepPlan, training: MethodTraining, say: (m: string) => void): Promise<LoopState> {
   const { model } = run;
-  const { trainable } = training;
+  const trained = training.trainable.map((p) => p.name);
+  const dir = opts.out ? checkpointDir(opts.out) : undefined;
+  const identity: RunIdentity = { kind: 'finetune' };
+  const resumed = dir ? await openResume(dir, identity, { resume: opts.resume, say }) : undefined;
+  const state: LoopState = {
+    position: resumed?.position ?? { step: 0, runs: 0, lossCurve: [], tokensSeen: 0, wallSeconds: 0, loop: {} },
+    bestDev: resumed?.position.loop['bestDev'] ?? -Infinity, badEvals: resumed?.position.loop['badEvals'] ?? 0, best: resumed?.best,
+    examplesSeen: 0, trainSeconds: 0,
+  };
+  const position = state.position;
+  if (resumed) restoreParams(dir!, resumed, model.params, trained);
   const optimizer = new AdamW({ weightDecay: opts.weightDecay ?? 0.01 });
-  const trainer = new Trainer(training.loss, trainable, model.params, {
+  if (resumed) optimizer.load(resumed.optimizer);
+  const trainer = new Trainer(training.loss, training.trainable, model.params, {
     optimizer, clipNorm: opts.clipNorm ?? 1,
     schedule: { kind: 'linear', peakLr: plan.lr, warmupSteps: Math.round(plan.totalSteps * (opts.warmupRatio ?? 0.06)), totalSteps: plan.totalSteps },
+    resumeAt: { step: position.step, runs: position.runs },
   });
-  const state: LoopState = { step: 0, bestDev: -Infinity, badEvals: 0, lossCurve: [], tokensSeen: 0, examplesSeen: 0, trainSeconds: 0 };
-  const work = opts.out ? path.resolve(opts.out) + '.work' : undefined;
-  if (opts.resume && work && existsSync(path.join(work, 'state.json'))) {
-    await restoreCheckpoint(work, state, trainable, model.params, optimizer);
-    trainer.step = state.step;
-  }
-  const checkpoint = async () => { if (work) await saveCheckpoint(work, state, trainable, model.params, optimizer); };
-  const snapshot = () => new Map(trainable.map((p) => [p.name, Float32Array.from(model.params.get(p.name)!.data as Float32Array)]));
+  const checkpoint = async () => {
+    if (!dir) return;
+    // -Infinity (no dev evaluation yet) has no JSON form: it is left out and read back as -Infinity.
+    const loop = { badEvals: state.badEvals, ...(Number.isFinite(state.bestDev) ? { bestDev: state.bestDev } : {}) };
+    await saveResume(dir, { identity, position: { ...position, runs: trainer.runs, loop }, store: model.params, trained, config: model.config.raw, optimizer: optimizer.state(), best: state.best });
+  };
+  const snapshot = () => new Map(trained.map((n) => [n, Float32Array.from(model.params.get(n)!.data as Float32Array)]));
 
   const progress = new Progress({ total: plan.totalSteps, label: `finetune ${method.name}`, unit: 'ex/s', quiet: opts.quiet });
-  progress.start(state.step);
-  const t0 = Date.now();
+  progress.start(position.step);
+  const t0 = Date.now(), wall0 = position.wallSeconds;
   let ranHere = 0, stopped = false, lastDev: number | undefined;
-  while (state.step < plan.totalSteps && !stopped) {
-    const epoch = Math.floor(state.step / plan.stepsPerEpoch);
+  while (position.step < plan.totalSteps && !stopped) {
+    const epoch = Math.floor(position.step / plan.stepsPerEpoch);
     const batches = bucketBatches(run.train.rows.map((e) => e.ids.length), run.batchSize, mulberry32(subSeed(run.seed, `epoch${epoch}`)));
-    const batch = batches[state.step % plan.stepsPerEpoch]!;
+    const batch = batches[position.step % plan.stepsPerEpoch]!;
     const res = await trainer.trainStep([training.feeds(batch)]);
-    state.step++;
+    position.step++;
     ranHere++;
     state.examplesSeen += batch.length;
-    state.tokensSeen += batch.reduce((a, i) => a + run.train.rows[i]!.ids.length, 0);
-    state.lossCurve.push(Number(res.loss.toFixed(5)));
-    if (run.dev && (state.step % plan.stepsPerEpoch === 0 || state.step === plan.totalSteps)) {
+    position.tokensSeen += batch.reduce((a, i) => a + run.train.rows[i]!.ids.length, 0);
+    position.lossCurve.push(Number(res.loss.toFixed(5)));
+    position.wallSeconds = wall0 + (Date.now() - t0) / 1000;
+    if (run.dev && (position.step % plan.stepsPerEpoch === 0 || position.step === plan.totalSteps)) {
       lastDev = await training.devScore();
       if (lastDev > state.bestDev) {
         state.bestDev = lastDev;
@@ -200,8 +209,8 @@ async function trainLoop(opts: FinetuneOptions, method: FinetuneMethod, run: Met
         state.best = snapshot();
       } else if (opts.patience && ++state.badEvals >= opts.patience) stopped = true;
     }
-    progress.update(state.step, { epoch: epoch + 1, loss: res.loss, dev: lastDev }, batch.length);
-    if (opts.checkpointEvery && state.step % opts.checkpointEvery === 0) await checkpoint();
+    progress.update(position.step, { epoch: epoch + 1, loss: res.loss, dev: lastDev }, batch.length);
+    if (opts.checkpointEvery && position.step % opts.checkpointEvery === 0) await checkpoint();
     if (opts.stopAfter && ranHere >= opts.stopAfter) {
       await checkpoint();
       progress.stop();
@@ -214,50 +223,20 @@ async function trainLoop(opts: FinetuneOptions, method: FinetuneMethod, run: Met
   return state;
 }
 
-async function restoreCheckpoint(work: string, state: LoopState, trainable: Tensor[], params: ParamStore, optimizer: AdamW): Promise<void> {
-  const st = JSON.parse(readFileSync(path.join(work, 'state.json'), 'utf8'));
-  const saved = await readSafetensors(path.join(work, 'state.safetensors'));
-  for (const p of trainable) params.set(p.name, p.shape as number[], Float32Array.from(saved.get(`p.${p.name}`)!.data));
-  optimizer.load({ step: st.step, slots: Object.fromEntries(trainable.map((p) => [p.name, [saved.get(`m.${p.name}`)!.data, saved.get(`v.${p.name}`)!.data]])) });
-  if (saved.has(`best.${trainable[0]!.name}`)) state.best = new Map(trainable.map((p) => [p.name, Float32Array.from(saved.get(`best.${p.name}`)!.data)]));
-  state.step = st.step;
-  state.bestDev = st.bestDev;
-  state.badEvals = st.badEvals;
-  state.lossCurve.push(...st.lossCurve);
-}
-
-async function saveCheckpoint(work: string, state: LoopState, trainable: Tensor[], params: ParamStore, optimizer: AdamW): Promise<void> {
-  const st = optimizer.state();
-  const t: Record<string, { shape: number[]; data: Float32Array }> = {};
-  for (const p of trainable) {
-    const shape = p.shape as number[];
-    t[`p.${p.name}`] = { shape, data: params.get(p.name)!.data as Float32Array };
-    const [m, v] = st.slots[p.name] ?? [new Float32Array(0), new Float32Array(0)];
-    t[`m.${p.name}`] = { shape: m!.length ? shape : [0], data: m! };
-    t[`v.${p.name}`] = { shape: v!.length ? shape : [0], data: v! };
-    if (state.best) t[`best.${p.name}`] = { shape, data: state.best.get(p.name)! };
-  }
-  mkdirSync(path.dirname(work), { recursive: true });
-  const { step, bestDev, badEvals, lossCurve } = state;
-  await writeCheckpoint(work, { config: { tuneshot_finetune_checkpoint: true }, tensors: {}, extraFiles: {
-    'state.json': JSON.stringify({ step, bestDev, badEvals, lossCurve }), 'state.safetensors': serializeSafetensors(t),
-  } });
-}
-
 /** The result: the served model behind predict, the figures of the run, and the output folder when asked. */
 async function finish(opts: FinetuneOptions, method: FinetuneMethod, run: MethodRun & { truncated: number }, plan: StepPlan, training: MethodTraining, loop: LoopState): Promise<FinetuneResult> {
   const { model, task, labels, pooling, maxLength } = run;
   const served = method.served(model);
   const result: FinetuneResult = {
     model: task === 'classify' ? new FineTunedClassifier(served, labels, { method: method.name, pooling, maxLength }) : new FineTunedGenerator(served, { maxLength }),
-    trained: model, lora: method.adapters, labels, steps: loop.step, epochs: loop.step / plan.stepsPerEpoch, trainSeconds: loop.trainSeconds,
-    examplesPerSecond: loop.examplesSeen / Math.max(loop.trainSeconds, 1e-9), trainFlops: training.flops(loop.tokensSeen),
-    bestDev: run.dev ? loop.bestDev : undefined, truncated: run.truncated, lossCurve: loop.lossCurve,
+    trained: model, lora: method.adapters, labels, steps: loop.position.step, epochs: loop.position.step / plan.stepsPerEpoch, trainSeconds: loop.trainSeconds,
+    examplesPerSecond: loop.examplesSeen / Math.max(loop.trainSeconds, 1e-9), trainFlops: training.flops(loop.position.tokensSeen),
+    bestDev: run.dev ? loop.bestDev : undefined, truncated: run.truncated, lossCurve: loop.position.lossCurve,
   };
   if (opts.out) {
     await method.save(opts.out, { trained: model, served, task, labels, pooling, maxLength, baseName: typeof opts.model === 'string' ? opts.model : model.sourceDir });
     result.out = path.resolve(opts.out);
-    rmSync(path.resolve(opts.out) + '.work', { recursive: true, force: true });
+    rmSync(workDir(opts.out), { recursive: true, force: true });
   }
   return result;
 }

@@ -1,5 +1,5 @@
 // Pre-training: MLM masking follows BERT's recipe; a run killed with SIGKILL resumes from its last
-// checkpoint and continues the very same loss curve; the output is a loadable HF folder with a card.
+// checkpoint and continues the very same loss curve to the same weights; the output is a loadable HF folder with a card.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, execFileSync } from 'node:child_process';
@@ -33,7 +33,7 @@ test('whole-word masking masks continuation pieces with their word', () => {
   for (let i = 1; i < ids.length; i++) if (ids[i]! >= 50) assert.equal(sel.has(i), sel.has(i - 1), `piece ${i} follows its word`);
 });
 
-test('a run killed with SIGKILL resumes and continues the same loss curve', { timeout: 240_000 }, async () => {
+test('a run killed with SIGKILL resumes and continues the same loss curve and weights (dropout on)', { timeout: 240_000 }, async () => {
   const dir = mkdtempSync(path.join(tmpdir(), 'tuneshot-pretrain-'));
   // Both runs share one tokenizer (its trainer is not deterministic across trainings; see PretrainOptions.tokenizer).
   const straight = JSON.parse(execFileSync('node', [...child, path.join(dir, 'a'), '12'], { encoding: 'utf8' }));
@@ -58,6 +58,7 @@ test('a run killed with SIGKILL resumes and continues the same loss curve', { ti
   const resumed = JSON.parse(execFileSync('node', [...child, out, '12', 'resume', tok], { encoding: 'utf8' }));
   assert.deepEqual(resumed.losses, straight.losses, 'resumed loss curve equals the uninterrupted one');
   assert.equal(resumed.heldOut.accuracy, straight.heldOut.accuracy);
+  assert.ok(readFileSync(path.join(out, 'model.safetensors')).equals(readFileSync(path.join(dir, 'a', 'model.safetensors'))), 'final weights equal bit for bit');
 
   const m = await TransformerModel.load(out);
   assert.equal(m.config.modelType, 'bert');
