@@ -8,7 +8,7 @@
 // so identity + position + parameters + optimizer slots is the whole state: a resumed run is the
 // run it resumes, bit for bit. A checkpoint of another run is refused in one line naming the field.
 import { createHash } from 'node:crypto';
-import { existsSync, readFileSync } from 'node:fs';
+import { closeSync, existsSync, openSync, readFileSync, readSync } from 'node:fs';
 import * as path from 'node:path';
 import type { OptimizerState, ParamStore } from '../engine/index.js';
 import { writeCheckpoint } from '../formats/checkpoint.js';
@@ -78,6 +78,22 @@ export function contentHash(...parts: Array<string | Uint8Array | ArrayBufferVie
     else if (p instanceof Uint8Array) h.update(p);
     else if (ArrayBuffer.isView(p)) h.update(new Uint8Array(p.buffer, p.byteOffset, p.byteLength));
     else h.update(JSON.stringify(p) ?? 'undefined');
+    h.update('\0');
+  }
+  return h.digest('hex').slice(0, 16);
+}
+
+/** Content hash of files' bytes, in order (read in chunks: corpora may be large). */
+export function filesHash(files: string[]): string {
+  const h = createHash('sha256');
+  const buf = Buffer.alloc(1 << 22);
+  for (const f of files) {
+    const fd = openSync(f, 'r');
+    try {
+      for (let n; (n = readSync(fd, buf, 0, buf.length, null)) > 0;) h.update(buf.subarray(0, n));
+    } finally {
+      closeSync(fd);
+    }
     h.update('\0');
   }
   return h.digest('hex').slice(0, 16);

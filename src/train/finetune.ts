@@ -10,7 +10,7 @@ import { resolveModel } from '../models/resolve.js';
 import { Progress } from '../util/progress.js';
 import { FineTunedClassifier, FineTunedGenerator } from './adapted.js';
 import { bucketBatches, encodeRows } from './batches.js';
-import { checkpointDir, openResume, restoreParams, saveResume, workDir, type RunIdentity, type RunPosition } from './checkpoint.js';
+import { checkpointDir, contentHash, openResume, restoreParams, saveResume, weightsHash, workDir, type ResumeState, type RunIdentity, type RunPosition } from './checkpoint.js';
 import { finetuneMethod, type FinetuneMethod, type Method } from './methods/index.js';
 import type { MethodRun, MethodTraining } from './methods/method.js';
 
@@ -76,8 +76,9 @@ export async function finetune(opts: FinetuneOptions): Promise<FinetuneResult> {
   const method = finetuneMethod(opts.method ?? 'full', { task, family: model.family, lora: opts.lora });
   const run = encodeRun(opts, model, task, data, say);
   const plan = planSteps(opts, run, method);
+  const checkpoint = opts.out ? await openCheckpoint(opts, method, run, plan, say) : undefined;
   const training = await method.prepare(run);
-  const loop = await trainLoop(opts, method, run, plan, training, say);
+  const loop = await trainLoop(opts, method, run, plan, training, checkpoint);
   return finish(opts, method, run, plan, training, loop);
 }
 
@@ -142,6 +143,33 @@ function planSteps(opts: FinetuneOptions, run: MethodRun, method: FinetuneMethod
   return { stepsPerEpoch, totalSteps: opts.maxSteps ?? stepsPerEpoch * (opts.epochs ?? 3), lr: opts.lr ?? method.defaultLr };
 }
 
+/** The run's resume checkpoint: where it lives, what the run is, and its state when resuming. */
+interface RunCheckpoint {
+  dir: string;
+  identity: RunIdentity;
+  resumed?: ResumeState;
+}
+
+/**
+ * Open the checkpoint before the method touches the model (task head, adapters, features): the
+ * identity hashes the weights as given, and a checkpoint of another run is refused before any work.
+ */
+async function openCheckpoint(opts: FinetuneOptions, method: FinetuneMethod, run: MethodRun, plan: StepPlan, say: (m: string) => void): Promise<RunCheckpoint> {
+  const { model } = run;
+  const identity: RunIdentity = {
+    kind: 'finetune',
+    model: weightsHash(model.config.raw, model.params), modelName: typeof opts.model === 'string' ? opts.model : (model.sourceDir ?? '(in memory)'),
+    method: method.name, task: run.task, labels: run.labels,
+    trainData: contentHash(run.train.examples), devData: run.dev ? contentHash(run.dev.examples) : null,
+    lr: plan.lr, batchSize: run.batchSize, maxLength: run.maxLength, epochs: opts.epochs ?? 3, maxSteps: opts.maxSteps ?? null,
+    warmupRatio: opts.warmupRatio ?? 0.06, weightDecay: opts.weightDecay ?? 0.01, clipNorm: opts.clipNorm ?? 1,
+    pooling: run.pooling ?? null, patience: opts.patience ?? 0, dropout: run.dropout, seed: run.seed,
+    ...method.settings,
+  };
+  const dir = checkpointDir(opts.out!);
+  return { dir, identity, resumed: await openResume(dir, identity, { resume: opts.resume, say }) };
+}
+
 /** Where the training loop stands (all of it goes into a checkpoint), and what it found. */
 interface LoopState {
   position: RunPosition;
@@ -158,19 +186,17 @@ interface LoopState {
  * step a batch, dev evaluation every epoch with best-weights tracking and early stopping, resumable
  * checkpoints. Ends with the best weights in the model.
  */
-async function trainLoop(opts: FinetuneOptions, method: FinetuneMethod, run: MethodRun, plan: StepPlan, training: MethodTraining, say: (m: string) => void): Promise<LoopState> {
+async function trainLoop(opts: FinetuneOptions, method: FinetuneMethod, run: MethodRun, plan: StepPlan, training: MethodTraining, checkpoint?: RunCheckpoint): Promise<LoopState> {
   const { model } = run;
   const trained = training.trainable.map((p) => p.name);
-  const dir = opts.out ? checkpointDir(opts.out) : undefined;
-  const identity: RunIdentity = { kind: 'finetune' };
-  const resumed = dir ? await openResume(dir, identity, { resume: opts.resume, say }) : undefined;
+  const resumed = checkpoint?.resumed;
   const state: LoopState = {
     position: resumed?.position ?? { step: 0, runs: 0, lossCurve: [], tokensSeen: 0, wallSeconds: 0, loop: {} },
     bestDev: resumed?.position.loop['bestDev'] ?? -Infinity, badEvals: resumed?.position.loop['badEvals'] ?? 0, best: resumed?.best,
     examplesSeen: 0, trainSeconds: 0,
   };
   const position = state.position;
-  if (resumed) restoreParams(dir!, resumed, model.params, trained);
+  if (resumed) restoreParams(checkpoint!.dir, resumed, model.params, trained);
   const optimizer = new AdamW({ weightDecay: opts.weightDecay ?? 0.01 });
   if (resumed) optimizer.load(resumed.optimizer);
   const trainer = new Trainer(training.loss, training.trainable, model.params, {
@@ -178,11 +204,11 @@ async function trainLoop(opts: FinetuneOptions, method: FinetuneMethod, run: Met
     schedule: { kind: 'linear', peakLr: plan.lr, warmupSteps: Math.round(plan.totalSteps * (opts.warmupRatio ?? 0.06)), totalSteps: plan.totalSteps },
     resumeAt: { step: position.step, runs: position.runs },
   });
-  const checkpoint = async () => {
-    if (!dir) return;
+  const save = async () => {
+    if (!checkpoint) return;
     // -Infinity (no dev evaluation yet) has no JSON form: it is left out and read back as -Infinity.
     const loop = { badEvals: state.badEvals, ...(Number.isFinite(state.bestDev) ? { bestDev: state.bestDev } : {}) };
-    await saveResume(dir, { identity, position: { ...position, runs: trainer.runs, loop }, store: model.params, trained, config: model.config.raw, optimizer: optimizer.state(), best: state.best });
+    await saveResume(checkpoint.dir, { identity: checkpoint.identity, position: { ...position, runs: trainer.runs, loop }, store: model.params, trained, config: model.config.raw, optimizer: optimizer.state(), best: state.best });
   };
   const snapshot = () => new Map(trained.map((n) => [n, Float32Array.from(model.params.get(n)!.data as Float32Array)]));
 
@@ -210,9 +236,9 @@ async function trainLoop(opts: FinetuneOptions, method: FinetuneMethod, run: Met
       } else if (opts.patience && ++state.badEvals >= opts.patience) stopped = true;
     }
     progress.update(position.step, { epoch: epoch + 1, loss: res.loss, dev: lastDev }, batch.length);
-    if (opts.checkpointEvery && position.step % opts.checkpointEvery === 0) await checkpoint();
+    if (opts.checkpointEvery && position.step % opts.checkpointEvery === 0) await save();
     if (opts.stopAfter && ranHere >= opts.stopAfter) {
-      await checkpoint();
+      await save();
       progress.stop();
       throw new Error(`stopped after ${ranHere} steps (stopAfter)`);
     }

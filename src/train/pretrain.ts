@@ -1,18 +1,18 @@
 // Pre-training from scratch: a tokenizer trained on the corpus, packed sequences, masked-LM
 // (encoders) or causal-LM (decoders) objective, atomic checkpoints and exact resume.
 import { createHash } from 'node:crypto';
-import { copyFileSync, existsSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync, readdirSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { AdamW, HostTensor, Trainer, mulberry32, subSeed } from '../engine/index.js';
 import { Tokenizer } from '../formats/tokenizer.js';
 import { writeFileAtomic } from '../formats/safetensors.js';
-import { readTextStream } from '../data/corpus.js';
+import { corpusFiles, readTextStream } from '../data/corpus.js';
 import { shuffle } from '../data/random.js';
 import { trainTokenizer } from '../data/train-tokenizer.js';
 import { NAMED_SIZES, parseConfig } from '../models/config.js';
 import { TransformerModel } from '../models/model.js';
 import { Progress } from '../util/progress.js';
-import { checkpointDir, hasCheckpoint, openResume, refuseOverwrite, restoreParams, saveResume, workDir, type RunIdentity, type RunPosition } from './checkpoint.js';
+import { checkpointDir, contentHash, filesHash, hasCheckpoint, openResume, refuseOverwrite, restoreParams, saveResume, workDir, type RunIdentity, type RunPosition } from './checkpoint.js';
 
 export interface PretrainOptions {
   objective: 'mlm' | 'clm';
@@ -93,12 +93,7 @@ async function tokenStreams(tok: Tokenizer, o: Required<Pick<PretrainOptions, 'c
 
 /** Plain-text files for tokenizer training (jsonl corpora are extracted to a text file first). */
 async function tokenizerTrainingFiles(corpus: string[], field: string | undefined, cacheDir: string): Promise<string[]> {
-  const files: string[] = [];
-  const walk = (p: string) => {
-    if (statSync(p).isDirectory()) for (const e of readdirSync(p).sort()) { if (!e.startsWith('.')) walk(path.join(p, e)); }
-    else files.push(p);
-  };
-  corpus.forEach(walk);
+  const files = corpusFiles(corpus);
   if (files.every((f) => !f.endsWith('.jsonl'))) return files;
   const text: string[] = [];
   for await (const doc of readTextStream(corpus, { field })) text.push(doc);
@@ -261,7 +256,12 @@ export async function pretrain(opts: PretrainOptions): Promise<PretrainResult> {
   const model = TransformerModel.fromConfig(raw, { seed: o.seed, head: o.objective, tokenizer: tok });
   model.tokenizer = tok;
   model.tokenizerDir = tokDir;
-  const identity: RunIdentity = { kind: 'pretrain' };
+  const identity: RunIdentity = {
+    kind: 'pretrain', objective: o.objective, corpus: filesHash(corpusFiles(o.corpus)), corpusName: o.corpus.join(', '), textField: o.textField ?? null,
+    tokenizer: contentHash(readFileSync(path.join(tokDir, 'tokenizer.json'))), architecture: contentHash(raw),
+    seqLen: o.seqLen, batchSize: o.batchSize, accumulate: o.accumulate, steps: o.steps, lr: o.lr, warmupSteps: warmup, schedule: o.schedule,
+    weightDecay: o.weightDecay, clipNorm: o.clipNorm, maskProb: o.maskProb, wholeWordMask: o.wholeWordMask, heldOutEvery: o.heldOutEvery, seed: o.seed, dropout: o.dropout,
+  };
   const resumed = await openResume(ckptDir, identity, { resume: o.resume, say });
   if (resumed) restoreParams(ckptDir, resumed, model.params, model.params.names());
   const position: RunPosition = resumed?.position ?? { step: 0, runs: 0, lossCurve: [], tokensSeen: 0, wallSeconds: 0, loop: {} };

@@ -6,7 +6,7 @@ import { spawn, execFileSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
-import { maskTokens } from '../../src/train/pretrain.js';
+import { maskTokens, pretrain, type PretrainOptions } from '../../src/train/pretrain.js';
 import { mulberry32 } from '../../src/engine/index.js';
 import { TransformerModel } from '../../src/models/index.js';
 
@@ -65,4 +65,26 @@ test('a run killed with SIGKILL resumes and continues the same loss curve and we
   const card = readFileSync(path.join(out, 'README.md'), 'utf8');
   assert.match(card, /tokens seen \| 6,144/);
   assert.match(card, /held-out \| masked-token accuracy/);
+});
+
+test('--resume refuses a checkpoint made with other settings or data in one line, and says when it starts fresh', { timeout: 120_000 }, async () => {
+  const out = path.join(mkdtempSync(path.join(tmpdir(), 'tuneshot-pretrain-')), 'p');
+  const opts: PretrainOptions = {
+    objective: 'mlm', corpus: ['datasets/spam/train.jsonl'], out, size: 'bert-nano', vocabSize: 600, seqLen: 64, batchSize: 8, steps: 6, checkpointEvery: 2, quiet: true, seed: 1,
+  };
+  const said: string[] = [];
+  const first = await pretrain({ ...opts, resume: true, stopAfter: 2, onWarning: (m) => said.push(m) });
+  assert.equal(first.steps, 2);
+  assert.ok(said.some((m) => /resume: no checkpoint in .*p\.work.checkpoint; starting fresh/.test(m)), said.join(' | '));
+  const refused = async (change: Partial<PretrainOptions>, re: RegExp) => {
+    const err = await pretrain({ ...opts, ...change, resume: true }).then(() => undefined, (e: Error) => e);
+    assert.ok(err && !err.message.includes('\n'), 'refused in one line');
+    assert.match(err.message, re);
+  };
+  await refused({ lr: 5e-4 }, /the checkpoint is of another run: lr is 0\.001 there, 0\.0005 now/);
+  await refused({ corpus: ['datasets/spam/test.jsonl'] }, /corpus is datasets\/spam\/train\.jsonl \("[0-9a-f]{16}"\) there, datasets\/spam\/test\.jsonl \("[0-9a-f]{16}"\) now/);
+  await refused({ size: 'bert-mini' }, /architecture is "[0-9a-f]{16}" there, "[0-9a-f]{16}" now/);
+  const r = await pretrain({ ...opts, resume: true });
+  assert.equal(r.steps, 6);
+  assert.equal(r.losses.length, 6);
 });
