@@ -1,6 +1,6 @@
 // Training through the transformer on token batches, shared by full and LoRA fine-tuning: the
-// model's own training graph fed padded rows; dev scored by a forward pass over the dev texts
-// (classify) or by the completion loss (generate).
+// model's own training graph fed padded rows; dev scored, with the adapters, by a forward pass over
+// the dev texts (classify) or by the completion loss (generate).
 import { Program } from '../../engine/index.js';
 import type { LoraSpec } from '../../models/layers.js';
 import { forwardTexts } from '../../models/inference.js';
@@ -28,10 +28,10 @@ export function tokenTraining(run: MethodRun, o: TokenTrainingOptions): MethodTr
     async devScore() {
       const dev = run.dev!;
       if (task === 'classify') {
-        const logits = await forwardTexts(model, dev.examples.map((e) => e.text), { ...taskHead(run), pairs: dev.examples.map((e) => e.textPair), maxLength: run.maxLength });
+        const logits = await forwardTexts(model, dev.examples.map((e) => e.text), { ...taskHead(run), lora: o.lora, pairs: dev.examples.map((e) => e.textPair), maxLength: run.maxLength });
         return accuracy(logits, run.labels, dev.examples);
       }
-      devLoss ??= new Program([model.build({ head: 'clm', training: true, noDropout: true }).loss!]);
+      devLoss ??= new Program([model.build({ head: 'clm', training: true, noDropout: true, lora: o.lora }).loss!]);
       let sum = 0;
       for (let i = 0; i < dev.rows.length; i += run.batchSize) {
         const batch = Array.from({ length: Math.min(run.batchSize, dev.rows.length - i) }, (_, k) => i + k);
