@@ -37,11 +37,13 @@ export interface FinetuneOptions {
   maxLength?: number;
   /** Early stopping: evaluations on dev without improvement before stopping (0 = never). */
   patience?: number;
-  /** Dropout as the model's config sets it (default true); false makes runs and resumes bit-exact. */
+  /** Dropout as the model's config sets it (default true); false turns it off. Runs and resumes are bit-exact either way. */
   dropout?: boolean;
   seed?: number;
   quiet?: boolean;
+  /** Steps between resume checkpoints (in <out>.work/checkpoint). */
   checkpointEvery?: number;
+  /** Continue from the checkpoint of the same run (one with other settings or data is refused). */
   resume?: boolean;
   /** Stop after this many steps of this process (tests simulate a crash with it). */
   stopAfter?: number;
