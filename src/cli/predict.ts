@@ -9,7 +9,7 @@ import { FineTunedGenerator, isClassifierFolder, loadClassifier } from '../train
 import { loadPretrained, resolvePretrained } from '../models/pretrained.js';
 import { isRemoteModelFolder, loadRemoteClassifier } from '../remote/card.js';
 import type { Classifier } from '../predictor.js';
-import { Progress } from '../train/progress.js';
+import { Progress } from '../util/progress.js';
 import { int } from './main.js';
 
 /** Write rows as JSON lines via a temporary sibling file and a rename: readers never see half a file. */

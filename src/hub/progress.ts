@@ -1,6 +1,6 @@
 // Download progress in megabytes, on the project's one progress bar (the only import of it in
 // src/hub: if that module moves, this line follows it). Quiet when asked or when stderr is not a TTY.
-import { Progress } from '../train/progress.js';
+import { Progress } from '../util/progress.js';
 
 export class DownloadProgress {
   private bar?: Progress;

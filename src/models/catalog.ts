@@ -5,7 +5,8 @@ import { HubError, formatRef, hubSettings, hubSnapshot, listCachedModels, parseH
 import { directorySize } from '../hub/cache.js';
 import { parseConfig } from './config.js';
 import { familyOf } from './families/index.js';
-import { EMBEDDED_MODELS, packageDir } from './resolve.js';
+import { EMBEDDED_MODELS } from './resolve.js';
+import { packageRoot } from '../util/paths.js';
 
 export interface ModelListing {
   /** Embedded name or Hub id. */
@@ -26,7 +27,7 @@ export interface ModelListing {
 
 export function listModels(o: Pick<HubOptions, 'cacheDir'> = {}): ModelListing[] {
   const embedded = EMBEDDED_MODELS.map((name): ModelListing => {
-    const dir = path.join(packageDir(), 'models', name);
+    const dir = path.join(packageRoot(), 'models', name);
     return withFamily({ id: name, source: 'embedded', revisions: ['embedded'], bytes: directorySize(dir), complete: true, dir, ...snapshotFacts(dir) });
   });
   const s = hubSettings({ ...o, token: false });

@@ -6,7 +6,8 @@ import * as path from 'node:path';
 import { hubSettings, hubSnapshot, noteHubModel, parseHubRef, HubError, formatRef, type HubOptions } from '../hub/index.js';
 import { parseConfig } from './config.js';
 import { TransformerModel } from './model.js';
-import { EMBEDDED_MODELS, packageDir } from './resolve.js';
+import { EMBEDDED_MODELS } from './resolve.js';
+import { packageRoot } from '../util/paths.js';
 
 /** Where a model came from: recorded in saved configs, model cards and the run registry. */
 export type ModelOrigin =
@@ -29,7 +30,7 @@ export async function resolvePretrained(name: string, o: PretrainedOptions = {})
   const hasConfig = existsSync(path.join(name, 'config.json'));
   if (hasConfig || (o.tokenizerOnly && existsSync(path.join(name, 'tokenizer.json')))) return { kind: 'local', dir: name };
   if ((EMBEDDED_MODELS as readonly string[]).includes(name)) {
-    const dir = path.join(packageDir(), 'models', name);
+    const dir = path.join(packageRoot(), 'models', name);
     if (existsSync(path.join(dir, 'config.json'))) return { kind: 'embedded', name, dir };
   }
   if (existsSync(name)) throw new Error(`${name}: not a model folder (no ${o.tokenizerOnly ? 'tokenizer.json' : 'config.json'})`);
