@@ -63,7 +63,7 @@ export async function writeRef(repoDir: string, revision: string, commit: string
   if (revision === commit) return;
   const file = path.join(repoDir, 'refs', ...revision.split('/'));
   await fsp.mkdir(path.dirname(file), { recursive: true });
-  const tmp = `${file}.${process.pid}.tmp`;
+  const tmp = `${file}.${process.pid}.${Math.random().toString(36).slice(2, 10)}.tmp`; // unique: loads may race in one process
   await fsp.writeFile(tmp, commit);
   await fsp.rename(tmp, file);
 }

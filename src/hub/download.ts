@@ -151,7 +151,7 @@ async function fetchFile(j: FileJob): Promise<number> {
     await fsp.mkdir(path.dirname(pointer), { recursive: true });
     if (!existsSync(blob)) transferred = await withBlobLock(j, etag, () => (existsSync(blob) ? Promise.resolve(0) : fetchBlob(j, blob, size, etag)));
     // Link atomically: a temporary link renamed over the final name.
-    const tmp = `${pointer}.${process.pid}.tmp`;
+    const tmp = `${pointer}.${process.pid}.${Math.random().toString(36).slice(2, 10)}.tmp`;
     await fsp.rm(tmp, { force: true });
     await fsp.symlink(path.relative(path.dirname(pointer), blob), tmp);
     await fsp.rename(tmp, pointer);
