@@ -11,7 +11,8 @@ import { TransformerModel } from '../models/model.js';
 import { resolveModel } from '../models/resolve.js';
 import { serve } from '../serve/server.js';
 import { isClassifierFolder, loadClassifier } from '../train/adapted.js';
-import { int } from './main.js';
+import { QUANTIZE_MODES, quantizeClassifier, type QuantizeMode } from '../export/int8-classifier.js';
+import { int, Option } from './main.js';
 
 export interface ModelArg {
   name: string;
@@ -35,7 +36,7 @@ export interface LoadedModels {
   dispose(): Promise<void>;
 }
 
-export async function loadServedModels(args: string[], o: { backend?: string; baseURL?: string; apiKey?: string } = {}): Promise<LoadedModels> {
+export async function loadServedModels(args: string[], o: { backend?: string; baseURL?: string; apiKey?: string; quantize?: QuantizeMode } = {}): Promise<LoadedModels> {
   const languageModels: Record<string, LanguageModel> = {};
   const classifiers: Record<string, Classifier> = {};
   const kinds: LoadedModels['kinds'] = [];
@@ -60,9 +61,9 @@ export async function loadServedModels(args: string[], o: { backend?: string; ba
       }
       const dir = resolveModel(source);
       if (isClassifierFolder(dir)) {
-        const clf = await loadClassifier(dir);
+        const clf = o.quantize ? await quantizeClassifier(await loadClassifier(dir), o.quantize) : await loadClassifier(dir);
         classifiers[name] = clf;
-        kinds.push({ name, kind: 'classifier', id: clf.id });
+        kinds.push({ name, kind: o.quantize ? `classifier (${o.quantize})` : 'classifier', id: clf.id });
         continue;
       }
       const model = await TransformerModel.load(dir);
@@ -94,11 +95,12 @@ export function registerServe(program: Command): void {
     .option('--queue-limit <n>', 'model requests admitted at once; beyond it 429', int, 64)
     .option('--timeout-ms <n>', 'per-request timeout', int, 60_000)
     .option('--max-tokens <n>', 'largest max_tokens a request may ask for', int, 512)
+    .addOption(new Option('--quantize <mode>', 'run fine-tuned classifiers with int8 MatMuls (language models stay float32)').choices(QUANTIZE_MODES))
     .option('--backend <spec>', 'language model of prompt.json files that record none (e.g. builtin:tuneshot-base-lm)')
     .option('--base-url <url>', 'base URL for an openai backend of prompt.json files')
     .option('--backend-api-key <key>', 'API key for an openai backend of prompt.json files')
     .action(async (o) => {
-      const loaded = await loadServedModels(o.model as string[], { backend: o.backend, baseURL: o.baseUrl, apiKey: o.backendApiKey });
+      const loaded = await loadServedModels(o.model as string[], { backend: o.backend, baseURL: o.baseUrl, apiKey: o.backendApiKey, quantize: o.quantize });
       const apiKey: string | undefined = o.apiKey ?? (process.env['TUNESHOT_API_KEY'] || undefined);
       let server;
       try {

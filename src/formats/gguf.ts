@@ -12,7 +12,8 @@
  */
 import { promises as fsp } from 'node:fs';
 import * as path from 'node:path';
-import { f32ToF16, f16ToF32, writeFileAtomic, type TensorInput } from './safetensors.js';
+import { writeFileAtomic, type TensorInput } from './safetensors.js';
+import { GGML_TYPE, GGML_TYPE_NAME, GGUF_FILE_TYPE, decodeGgml, encodeGgml, ggmlBytes, ggmlTypeFor, type GgmlType, type GgufQuant } from './gguf-quant.js';
 import { readJson, tokenContent } from './tokenizer.js';
 
 export type GgufScalarType =
@@ -32,9 +33,7 @@ export type GgufKV =
   | { key: string; type: GgufScalarType; value: GgufScalar }
   | { key: string; type: 'array'; itemType: GgufScalarType; value: readonly GgufScalar[] };
 
-/** ggml tensor types written here. */
-export type GgmlType = 'F32' | 'F16';
-export const GGML_TYPE: Record<GgmlType, number> = { F32: 0, F16: 1 };
+export { GGML_TYPE, type GgmlType, type GgufQuant } from './gguf-quant.js';
 
 export interface GgufTensor {
   name: string;
@@ -149,15 +148,10 @@ function writeScalar(w: ByteWriter, type: GgufScalarType, v: GgufScalar, key: st
   }
 }
 
-const ELEM_SIZE: Record<GgmlType, number> = { F32: 4, F16: 2 };
-
 function tensorBytes(t: GgufTensor): Uint8Array {
   const n = t.shape.reduce((a, b) => a * b, 1);
   if (n !== t.data.length) throw new Error(`GGUF tensor "${t.name}": shape [${t.shape.join(', ')}] has ${n} elements but data has ${t.data.length}`);
-  if (t.type === 'F32') return new Uint8Array(t.data.buffer, t.data.byteOffset, t.data.byteLength);
-  const out = new Uint16Array(n);
-  for (let i = 0; i < n; i++) out[i] = f32ToF16(t.data[i]!);
-  return new Uint8Array(out.buffer);
+  return encodeGgml(t.type, t.data, `GGUF tensor "${t.name}"`);
 }
 
 /** Serialize a GGUF v3 file into chunks. */
@@ -300,19 +294,17 @@ export async function readGgufHeader(file: string): Promise<GgufHeader> {
   return { version, metadata, tensors, alignment, dataOffset };
 }
 
-/** Read one tensor's data (F32 or F16) from a GGUF file as Float32 (for tests). */
+/** Read one tensor's data (F32, F16, Q8_0 or Q4_0, dequantized) from a GGUF file as Float32 (for tests). */
 export async function readGgufTensor(file: string, name: string): Promise<Float32Array> {
   const h = await readGgufHeader(file);
   const info = h.tensors.find((t) => t.name === name);
   if (!info) throw new Error(`${file}: no tensor "${name}"`);
   const n = info.shape.reduce((a, b) => a * b, 1);
+  const type = GGML_TYPE_NAME[info.type];
+  if (!type) throw new Error(`${file}: tensor "${name}" has unsupported ggml type ${info.type}`);
   const buf = await fsp.readFile(file);
   const start = h.dataOffset + info.offset;
-  const out = new Float32Array(n);
-  if (info.type === 0) new Uint8Array(out.buffer).set(buf.subarray(start, start + n * 4));
-  else if (info.type === 1) for (let i = 0; i < n; i++) out[i] = f16ToF32(buf.readUInt16LE(start + i * 2));
-  else throw new Error(`${file}: tensor "${name}" has unsupported ggml type ${info.type}`);
-  return out;
+  return decodeGgml(type, buf.subarray(start, start + ggmlBytes(type, n)), n);
 }
 
 // ---------------------------------------------------------------------------
@@ -320,8 +312,10 @@ export async function readGgufTensor(file: string, name: string): Promise<Float3
 // ---------------------------------------------------------------------------
 
 export interface CheckpointToGgufOptions {
-  /** Type of 2-D weight matrices: 'F32' (default) or 'F16'. 1-D tensors are always F32. */
-  dtype?: GgmlType;
+  /** Encoding of the weight matrices (default f32); norms, biases and 1-D tensors stay F32 (see ggmlTypeFor). */
+  quant?: GgufQuant;
+  /** @deprecated the same as quant 'f32' / 'f16'. */
+  dtype?: 'F32' | 'F16';
   /** BERT pooling: 'none' | 'mean' | 'cls' | 'last' (default 'cls'). */
   pooling?: 'none' | 'mean' | 'cls' | 'last';
   /** general.name (default: config._name_or_path or the model type). */
@@ -501,7 +495,7 @@ export async function checkpointToGguf(
   opts: CheckpointToGgufOptions = {},
 ): Promise<GgufFile> {
   const modelType = config.model_type;
-  const dtype = opts.dtype ?? 'F32';
+  const quant: GgufQuant = opts.quant ?? (opts.dtype === 'F16' ? 'f16' : 'f32');
   const md = new GgufMetadataBuilder();
   const out: GgufTensor[] = [];
   const used = new Set<string>();
@@ -511,9 +505,9 @@ export async function checkpointToGguf(
     if (t) used.add(name);
     return t;
   };
-  const push = (ggufName: string, t: AnyTensor, data: Float32Array = t.data): void => {
+  const push = (ggufName: string, t: AnyTensor, data: Float32Array = t.data, isOutput = false): void => {
     const shape = [...t.shape].reverse();
-    out.push({ name: ggufName, shape, type: t.shape.length >= 2 ? dtype : 'F32', data });
+    out.push({ name: ggufName, shape, type: ggmlTypeFor(quant, ggufName, shape, isOutput), data });
   };
   const alignment = opts.alignment ?? 32;
 
@@ -529,7 +523,7 @@ export async function checkpointToGguf(
     md.string('general.architecture', arch);
     md.string('general.name', opts.name ?? (typeof config._name_or_path === 'string' && config._name_or_path ? config._name_or_path : String(modelType)));
     md.uint32('general.alignment', alignment);
-    md.uint32('general.file_type', dtype === 'F16' ? 1 : 0);
+    md.uint32('general.file_type', GGUF_FILE_TYPE[quant]);
     md.uint32(`${arch}.vocab_size`, nVocab);
     md.uint32(`${arch}.context_length`, num(config, 'max_position_embeddings', 2048));
     md.uint32(`${arch}.embedding_length`, hidden);
@@ -546,7 +540,8 @@ export async function checkpointToGguf(
     }
     addVocab(md, await buildVocab(tokenizerDir, nVocab, config), opts.bpePre ?? 'gpt-2');
 
-    push('token_embd.weight', embed);
+    const tied = config.tie_word_embeddings === true;
+    push('token_embd.weight', embed, embed.data, tied);
     for (let i = 0; i < nLayer; i++) {
       const p = `model.layers.${i}.`;
       const b = `blk.${i}.`;
@@ -569,9 +564,8 @@ export async function checkpointToGguf(
       push(`${b}ffn_down.weight`, take(`${p}mlp.down_proj.weight`)!);
     }
     push('output_norm.weight', take('model.norm.weight')!);
-    const tied = config.tie_word_embeddings === true;
     const head = take('lm_head.weight', !tied);
-    if (head && !tied) push('output.weight', head);
+    if (head && !tied) push('output.weight', head, head.data, true);
   } else if (modelType === 'bert') {
     const arch = 'bert';
     const has = (n: string): boolean => getTensor(tensors, n) !== undefined;
@@ -585,7 +579,7 @@ export async function checkpointToGguf(
     md.string('general.architecture', arch);
     md.string('general.name', opts.name ?? (typeof config._name_or_path === 'string' && config._name_or_path ? config._name_or_path : 'bert'));
     md.uint32('general.alignment', alignment);
-    md.uint32('general.file_type', dtype === 'F16' ? 1 : 0);
+    md.uint32('general.file_type', GGUF_FILE_TYPE[quant]);
     md.uint32(`${arch}.vocab_size`, nVocab);
     md.uint32(`${arch}.context_length`, num(config, 'max_position_embeddings', 512));
     md.uint32(`${arch}.embedding_length`, hidden);
