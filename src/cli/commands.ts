@@ -5,6 +5,7 @@ import { registerFinetune } from './finetune.js';
 import { registerPredict } from './predict.js';
 import { registerIcl } from './icl.js';
 import { registerServe } from './serve.js';
+import { registerExport } from './export.js';
 import { registerCompare } from './compare.js';
 import { registerAdvise, registerReport } from './advise.js';
 import { registerRuns } from './runs.js';
@@ -16,6 +17,7 @@ export const commands: Array<(program: Command) => void> = [
   registerPredict,
   registerIcl,
   registerServe,
+  registerExport,
   registerCompare,
   registerAdvise,
   registerReport,
