@@ -7,6 +7,7 @@ import * as path from 'node:path';
 import { readSafetensors } from '../formats/safetensors.js';
 import type { LoraSpec } from '../models/layers.js';
 import { TransformerModel } from '../models/model.js';
+import { parseConfig } from '../models/config.js';
 import { resolveModel } from '../models/resolve.js';
 import { mergeLora } from '../train/finetune.js';
 
@@ -66,7 +67,38 @@ async function loadAdapter(dir: string): Promise<{ model: TransformerModel; base
     base.params.set(full, t.shape, Float32Array.from(t.data));
   }
   if (adapters === 0) throw new Error(`${weightsFile}: no lora_A / lora_B tensors`);
-  return { model: mergeLora(base, spec), base: baseDir };
+  const merged = mergeLora(base, spec);
+  return { model: withAdapterLabels(merged, dir), base: baseDir };
+}
+
+/**
+ * A sequence-classification adapter carries its head (modules_to_save) but not its labels: they are
+ * in the config.json of the fine-tuned folder the adapter sits in (tuneshot's layout, <model>/adapter),
+ * else they are named LABEL_0.. as transformers names unnamed labels.
+ */
+function withAdapterLabels(model: TransformerModel, dir: string): TransformerModel {
+  const head = model.params.get('classifier.weight') ?? model.params.get('classifier.out_proj.weight') ?? model.params.get('score.weight');
+  if (!head || model.labels.length > 0) return model;
+  const n = head.shape[0]!;
+  let extra: Record<string, unknown> = {};
+  try {
+    const parent = JSON.parse(readFileSync(path.join(dir, '..', 'config.json'), 'utf8')) as Record<string, unknown>;
+    if (parent['id2label'] && Object.keys(parent['id2label'] as object).length === n) extra = { id2label: parent['id2label'], label2id: parent['label2id'], tuneshot: parent['tuneshot'] };
+  } catch { /* no fine-tuned folder around the adapter */ }
+  if (!extra['id2label']) extra = { id2label: Object.fromEntries(Array.from({ length: n }, (_, i) => [String(i), `LABEL_${i}`])) };
+  const m = new TransformerModel(parseConfig({ ...model.config.raw, ...extra, num_labels: n }), model.params, model.tokenizer, model.sourceDir);
+  m.tokenizerDir = model.tokenizerDir;
+  return m;
+}
+
+/** A PEFT adapter folder: adapter_config.json and no model config (tuneshot's adapter/ holds an empty config.json). */
+function isAdapterFolder(dir: string): boolean {
+  if (!existsSync(path.join(dir, 'adapter_config.json'))) return false;
+  try {
+    return !(JSON.parse(readFileSync(path.join(dir, 'config.json'), 'utf8')) as Record<string, unknown>)['model_type'];
+  } catch {
+    return true;
+  }
 }
 
 /** Load `name` (folder, embedded model name or PEFT adapter folder) ready to export. */
@@ -74,7 +106,7 @@ export async function loadExportSource(name: string | TransformerModel): Promise
   let model: TransformerModel, mergedAdapter: string | undefined, tokenizerDir: string | undefined;
   const from = typeof name === 'string' ? name : (name.sourceDir ?? 'model');
   if (typeof name !== 'string') model = name;
-  else if (existsSync(path.join(name, 'adapter_config.json')) && !existsSync(path.join(name, 'config.json'))) {
+  else if (isAdapterFolder(name)) {
     const a = await loadAdapter(name);
     model = a.model;
     mergedAdapter = name;
