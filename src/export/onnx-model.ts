@@ -42,7 +42,39 @@ export function toModelProto(eg: ExportGraph, params: ParamStore, name = 'tunesh
     return { ...v, name: x.name };
   });
   model.producerName = 'tuneshot';
+  geluAsDiv(model);
   return model;
+}
+
+/**
+ * The erf GELU is built as x * 0.5 * (1 + erf(x * (1/sqrt 2))); ONNX Runtime fuses it into one Gelu
+ * kernel only when the scaling is written Div(x, sqrt 2), so that is how it is written here (same
+ * value to float rounding). Measured on the embedded encoder: a quarter of the int8 graph's time
+ * went to the unfused Mul / Erf / Add chain.
+ */
+function geluAsDiv(model: ModelProto): void {
+  const graph = model.graph!;
+  const inits = new Map((graph.initializer ?? []).map((t) => [t.name!, t]));
+  const producer = new Map<string, OnnxNs.INodeProto>();
+  for (const n of graph.node ?? []) for (const o of n.output ?? []) producer.set(o, n);
+  const scalarOf = (name: string): number | undefined => {
+    const t = inits.get(name);
+    if (!t || t.dataType !== onnx.TensorProto.DataType.FLOAT || (t.dims ?? []).length !== 0 || t.rawData?.length !== 4) return undefined;
+    return new DataView(t.rawData.buffer, t.rawData.byteOffset, 4).getFloat32(0, true);
+  };
+  let sqrt2: string | undefined;
+  for (const n of graph.node ?? []) {
+    const mul = n.opType === 'Erf' ? producer.get(n.input![0]!) : undefined;
+    if (mul?.opType !== 'Mul') continue;
+    const c = mul.input!.findIndex((i) => Math.abs((scalarOf(i) ?? 0) - Math.SQRT1_2) < 1e-6);
+    if (c < 0) continue;
+    if (!sqrt2) {
+      sqrt2 = 'gelu_sqrt2';
+      graph.initializer!.push({ name: sqrt2, dataType: onnx.TensorProto.DataType.FLOAT, dims: [], rawData: new Uint8Array(Float32Array.of(Math.SQRT2).buffer) });
+    }
+    mul.opType = 'Div';
+    mul.input = [mul.input![1 - c]!, sqrt2];
+  }
 }
 
 export function encodeModel(model: ModelProto): Uint8Array {
