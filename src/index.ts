@@ -16,3 +16,4 @@ export { pretrain } from './train/pretrain.js';
 export type { PretrainOptions, PretrainResult } from './train/pretrain.js';
 
 export * from './compare/index.js';
+export * from './remote/index.js';

@@ -9,6 +9,7 @@ import { registerExport } from './export.js';
 import { registerCompare } from './compare.js';
 import { registerAdvise, registerReport } from './advise.js';
 import { registerRuns } from './runs.js';
+import { registerJobs } from './jobs.js';
 import { registerDemo } from './demo.js';
 
 export const commands: Array<(program: Command) => void> = [
@@ -22,5 +23,6 @@ export const commands: Array<(program: Command) => void> = [
   registerAdvise,
   registerReport,
   registerRuns,
+  registerJobs,
   registerDemo,
 ];

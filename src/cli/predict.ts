@@ -6,6 +6,8 @@ import type { Command } from 'commander';
 import { loadExamples, type Example } from '../data/dataset.js';
 import { classificationMetrics, exactMatch } from '../eval/metrics.js';
 import { FineTunedGenerator, isClassifierFolder, loadClassifier } from '../train/adapted.js';
+import { isRemoteModelFolder, loadRemoteClassifier } from '../remote/card.js';
+import type { Classifier } from '../predictor.js';
 import { TransformerModel } from '../models/model.js';
 import { resolveModel } from '../models/resolve.js';
 import { Progress } from '../train/progress.js';
@@ -59,12 +61,14 @@ export function registerPredict(program: Command): void {
     .addOption(new Option('--quantize <mode>', 'classifiers: int8 MatMuls (faster on CPU, slightly different probabilities)').choices(QUANTIZE_MODES))
     .option('--quiet', 'no progress output')
     .action(async (o) => {
-      if (!isClassifierFolder(resolveModel(o.model))) {
+      const remote = isRemoteModelFolder(o.model); // fine-tuned remotely: predicted through its provider
+      if (remote && o.quantize) throw new Error(`--quantize ${o.quantize}: ${o.model} was fine-tuned remotely and is predicted through its provider`);
+      if (!remote && !isClassifierFolder(resolveModel(o.model))) {
         if (o.quantize) throw new Error(`--quantize ${o.quantize} is for classifiers; ${o.model} is a language model (no id2label)`);
         return predictGenerations(o);
       }
       const inputs = readInputs(o.data, { textField: o.textField, textPairField: o.textPairField, labelField: o.labelField });
-      const clf = o.quantize ? await quantizeClassifier(await loadClassifier(o.model), o.quantize) : await loadClassifier(o.model);
+      const clf: Classifier = remote ? await loadRemoteClassifier(o.model) : o.quantize ? await quantizeClassifier(await loadClassifier(o.model), o.quantize) : await loadClassifier(o.model);
       const bs = Math.max(1, o.batchSize as number);
       const progress = new Progress({ total: inputs.length, label: 'predict', unit: 'ex/s', quiet: !!o.quiet });
       progress.start();
@@ -79,6 +83,7 @@ export function registerPredict(program: Command): void {
         progress.update(Math.min(i + bs, inputs.length), {}, chunk.length);
       }
       progress.stop();
+      await clf.dispose?.();
       writeJsonlAtomic(o.out, rows);
       const scored = rows.filter((r) => r.gold !== undefined);
       let line = `${o.out}: ${rows.length} predictions (${clf.labels.join(', ')})`;
