@@ -505,9 +505,8 @@ export async function checkpointToGguf(
     if (t) used.add(name);
     return t;
   };
-  const push = (ggufName: string, t: AnyTensor, data: Float32Array = t.data, isOutput = false): void => {
-    const shape = [...t.shape].reverse();
-    out.push({ name: ggufName, shape, type: ggmlTypeFor(quant, ggufName, shape, isOutput), data });
+  const push = (ggufName: string, t: AnyTensor, data: Float32Array = t.data): void => {
+    out.push({ name: ggufName, shape: [...t.shape].reverse(), type: 'F32', data });
   };
   const alignment = opts.alignment ?? 32;
 
@@ -523,7 +522,7 @@ export async function checkpointToGguf(
     md.string('general.architecture', arch);
     md.string('general.name', opts.name ?? (typeof config._name_or_path === 'string' && config._name_or_path ? config._name_or_path : String(modelType)));
     md.uint32('general.alignment', alignment);
-    md.uint32('general.file_type', GGUF_FILE_TYPE[quant]);
+    md.uint32('general.file_type', 0);
     md.uint32(`${arch}.vocab_size`, nVocab);
     md.uint32(`${arch}.context_length`, num(config, 'max_position_embeddings', 2048));
     md.uint32(`${arch}.embedding_length`, hidden);
@@ -540,8 +539,7 @@ export async function checkpointToGguf(
     }
     addVocab(md, await buildVocab(tokenizerDir, nVocab, config), opts.bpePre ?? 'gpt-2');
 
-    const tied = config.tie_word_embeddings === true;
-    push('token_embd.weight', embed, embed.data, tied);
+    push('token_embd.weight', embed);
     for (let i = 0; i < nLayer; i++) {
       const p = `model.layers.${i}.`;
       const b = `blk.${i}.`;
@@ -564,8 +562,9 @@ export async function checkpointToGguf(
       push(`${b}ffn_down.weight`, take(`${p}mlp.down_proj.weight`)!);
     }
     push('output_norm.weight', take('model.norm.weight')!);
+    const tied = config.tie_word_embeddings === true;
     const head = take('lm_head.weight', !tied);
-    if (head && !tied) push('output.weight', head, head.data, true);
+    if (head && !tied) push('output.weight', head);
   } else if (modelType === 'bert') {
     const arch = 'bert';
     const has = (n: string): boolean => getTensor(tensors, n) !== undefined;
@@ -579,7 +578,7 @@ export async function checkpointToGguf(
     md.string('general.architecture', arch);
     md.string('general.name', opts.name ?? (typeof config._name_or_path === 'string' && config._name_or_path ? config._name_or_path : 'bert'));
     md.uint32('general.alignment', alignment);
-    md.uint32('general.file_type', GGUF_FILE_TYPE[quant]);
+    md.uint32('general.file_type', 0);
     md.uint32(`${arch}.vocab_size`, nVocab);
     md.uint32(`${arch}.context_length`, num(config, 'max_position_embeddings', 512));
     md.uint32(`${arch}.embedding_length`, hidden);
@@ -616,6 +615,10 @@ export async function checkpointToGguf(
   } else {
     throw new Error(`GGUF export: unsupported model_type ${JSON.stringify(modelType)} (supported: llama, mistral, qwen2, bert)`);
   }
+  // Tensor types as llama.cpp's quantizer picks them; the output projection is the token embedding when there is none.
+  const hasOutput = out.some((t) => t.name === 'output.weight');
+  for (const t of out) t.type = ggmlTypeFor(quant, t.name, t.shape, t.name === 'output.weight' || (!hasOutput && t.name === 'token_embd.weight'));
+  md.uint32('general.file_type', GGUF_FILE_TYPE[quant]);
   const file: GgufFile = { metadata: md, tensors: out };
   await writeGguf(outPath, file);
   return file;
