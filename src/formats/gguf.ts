@@ -612,8 +612,52 @@ export async function checkpointToGguf(
       wb(`${b}ffn_down`, `${p}output.dense`);
       wb(`${b}layer_output_norm`, `${p}output.LayerNorm`);
     }
+  } else if (modelType === 'gpt2') {
+    // llama.cpp's gpt2: fused q/k/v, tanh GELU, learned positions; HF stores its Conv1D weights [in, out].
+    const arch = 'gpt2';
+    const nLayer = num(config, 'n_layer');
+    const hidden = num(config, 'n_embd');
+    const pre = getTensor(tensors, 'transformer.wte.weight') ? 'transformer.' : ''; // base checkpoints omit the prefix
+    const embed = take(`${pre}wte.weight`)!;
+    const nVocab = embed.shape[0]!;
+    md.string('general.architecture', arch);
+    md.string('general.name', opts.name ?? (typeof config._name_or_path === 'string' && config._name_or_path ? config._name_or_path : 'gpt2'));
+    md.uint32('general.alignment', alignment);
+    md.uint32('general.file_type', 0);
+    md.uint32(`${arch}.context_length`, num(config, 'n_positions', num(config, 'n_ctx', 1024)));
+    md.uint32(`${arch}.embedding_length`, hidden);
+    md.uint32(`${arch}.feed_forward_length`, num(config, 'n_inner', 4 * hidden));
+    md.uint32(`${arch}.block_count`, nLayer);
+    md.uint32(`${arch}.attention.head_count`, num(config, 'n_head'));
+    md.float32(`${arch}.attention.layer_norm_epsilon`, num(config, 'layer_norm_epsilon', 1e-5));
+    addVocab(md, await buildVocab(tokenizerDir, nVocab, config), opts.bpePre ?? 'gpt-2');
+    // [in, out] -> [out, in] (torch.nn.Linear's layout, which llama.cpp's matrices follow).
+    const conv1d = (ggufBase: string, hfBase: string): void => {
+      const w = take(`${hfBase}.weight`)!;
+      const [inn, outDim] = w.shape as [number, number];
+      const t = new Float32Array(w.data.length);
+      for (let i = 0; i < inn; i++) for (let o = 0; o < outDim; o++) t[o * inn + i] = w.data[i * outDim + o]!;
+      push(`${ggufBase}.weight`, { shape: [outDim, inn], data: t });
+      push(`${ggufBase}.bias`, take(`${hfBase}.bias`)!);
+    };
+    const norm = (ggufBase: string, hfBase: string): void => {
+      push(`${ggufBase}.weight`, take(`${hfBase}.weight`)!);
+      push(`${ggufBase}.bias`, take(`${hfBase}.bias`)!);
+    };
+    push('token_embd.weight', embed); // also the output projection (tied), as llama.cpp's gpt2 uses it when output.weight is absent
+    push('position_embd.weight', take(`${pre}wpe.weight`)!);
+    for (let i = 0; i < nLayer; i++) {
+      const p = `${pre}h.${i}.`, b = `blk.${i}.`;
+      norm(`${b}attn_norm`, `${p}ln_1`);
+      conv1d(`${b}attn_qkv`, `${p}attn.c_attn`);
+      conv1d(`${b}attn_output`, `${p}attn.c_proj`);
+      norm(`${b}ffn_norm`, `${p}ln_2`);
+      conv1d(`${b}ffn_up`, `${p}mlp.c_fc`);
+      conv1d(`${b}ffn_down`, `${p}mlp.c_proj`);
+    }
+    norm('output_norm', `${pre}ln_f`);
   } else {
-    throw new Error(`GGUF export: unsupported model_type ${JSON.stringify(modelType)} (supported: llama, mistral, qwen2, bert)`);
+    throw new Error(`GGUF export: unsupported model_type ${JSON.stringify(modelType)} (supported: llama, mistral, qwen2, bert, gpt2)`);
   }
   // Tensor types as llama.cpp's quantizer picks them; the output projection is the token embedding when there is none.
   const hasOutput = out.some((t) => t.name === 'output.weight');
