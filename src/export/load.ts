@@ -53,7 +53,7 @@ async function loadAdapter(dir: string): Promise<{ model: TransformerModel; base
   if (!existsSync(weightsFile)) throw new Error(`${weightsFile}: missing (only safetensors adapters are read)`);
   const base = await TransformerModel.load(baseDir);
   const tensors = await readSafetensors(weightsFile);
-  const spec: LoraSpec = { r, alpha, dropout: 0, targetModules: (cfg['target_modules'] as string[]) ?? [] };
+  const spec: LoraSpec = { r, alpha, dropout: 0, targetModules: (cfg['target_modules'] as string[]) ?? [], fanInFanOut: cfg['fan_in_fan_out'] === true };
   let adapters = 0;
   for (const [name, t] of tensors) {
     if (!name.startsWith(PEFT_PREFIX)) throw new Error(`${weightsFile}: tensor ${name} is not named ${PEFT_PREFIX}<module> as PEFT names them`);

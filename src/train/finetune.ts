@@ -136,9 +136,9 @@ export async function finetune(opts: FinetuneOptions): Promise<FinetuneResult> {
   const loraSpec: LoraSpec | undefined = method === 'lora' ? {
     r: 8, alpha: 16, dropout: 0.05,
     targetModules: model.family === 'bert' ? ['query', 'value'] : model.family === 'llama' ? ['q_proj', 'v_proj'] : ['c_attn'],
+    fanInFanOut: model.family === 'gpt2', // GPT-2's Conv1D weights are [in, out]
     ...opts.lora,
   } : undefined;
-  if (loraSpec && model.family === 'gpt2') throw new Error('LoRA on GPT-2 (Conv1D layers) is not supported yet; use llama-family decoders or method full/head');
 
   // Tokenize once; count truncations.
   let truncated = 0;
@@ -411,7 +411,7 @@ async function saveFinetuned(r: FinetuneResult, out: string, method: Method, bas
   });
   const adapterConfig = {
     peft_type: 'LORA', task_type: m instanceof FineTunedClassifier ? 'SEQ_CLS' : 'CAUSAL_LM', r: lora!.r, lora_alpha: lora!.alpha, lora_dropout: lora!.dropout,
-    target_modules: lora!.targetModules, modules_to_save: [...saveModules], base_model_name_or_path: baseName ?? null, bias: 'none', inference_mode: true, fan_in_fan_out: false,
+    target_modules: lora!.targetModules, modules_to_save: [...saveModules], base_model_name_or_path: baseName ?? null, bias: 'none', inference_mode: true, fan_in_fan_out: lora!.fanInFanOut ?? false,
   };
   const adapterDir = path.join(out, 'adapter');
   await writeCheckpoint(adapterDir, { config: {}, tensors: {}, extraFiles: { 'adapter_config.json': JSON.stringify(adapterConfig, null, 2), 'adapter_model.safetensors': serializeSafetensors(adapter) } });
@@ -428,12 +428,14 @@ export function mergeLora(model: TransformerModel, spec: LoraSpec): TransformerM
     const mod = n.replace(/\.weight$/, '');
     const A = model.params.get(`${mod}.lora_A.weight`), B = model.params.get(`${mod}.lora_B.weight`);
     if (n.endsWith('.weight') && A && B) {
-      const [out, inn] = v.shape as [number, number];
+      const out = B.shape[0]!, inn = A.shape[1]!;
+      // W [out, in] (Linear) or [in, out] (Conv1D, fan_in_fan_out): element (i, j) of B A lands at i*in+j or j*out+i.
+      const [rowStride, colStride] = spec.fanInFanOut ? [1, out] : [inn, 1];
       const a = A.data as Float32Array, b = B.data as Float32Array;
       for (let i = 0; i < out; i++) for (let k = 0; k < spec.r; k++) {
         const bik = b[i * spec.r + k]! * scale;
         if (bik === 0) continue;
-        for (let j = 0; j < inn; j++) data[i * inn + j] = data[i * inn + j]! + bik * a[k * inn + j]!;
+        for (let j = 0; j < inn; j++) data[i * rowStride + j * colStride] = data[i * rowStride + j * colStride]! + bik * a[k * inn + j]!;
       }
     }
     store.set(n, v.shape, data);
