@@ -3,7 +3,8 @@
 // of the SST-2 training split (BENCH_TRAIN_N), 3 epochs, max 64 tokens: the body is frozen, so the
 // cost is one forward pass over them; dev accuracy is reported. The server is the real CLI in a
 // child process; autocannon drives it at concurrency 1, 8 and 64, with dynamic batching on (max 32 inputs; requests arriving while the model is busy form the next batch) and off,
-// and with batching on and `--quantize int8` (int8 MatMuls; its dev accuracy beside f32's). Reported: requests/s,
+// and with batching on and `--quantize int8` (int8 MatMuls; its dev accuracy beside f32's, and both models timed
+// in-process on batches of 8 and 32 dev sentences). Reported: requests/s,
 // p50/p99 latency, errors (connection errors + timeouts + non-2xx). The last stdout line is one
 // JSON object with every figure.
 //
@@ -108,6 +109,25 @@ async function main(): Promise<void> {
     const agreement = int8Preds.filter((p, i) => p.label === devPreds[i]!.label).length / Math.max(1, devExamples.length);
     log(`int8: dev accuracy ${(int8Acc * 100).toFixed(2)}% (f32 ${(devAcc * 100).toFixed(2)}%), same label as f32 on ${(agreement * 100).toFixed(2)}%`);
 
+    // The model alone, in this process: milliseconds a batch of dev sentences, f32 and int8 in turn
+    // (medians of 5 rounds over the same 10 batches), so the ratio is seen without HTTP around it.
+    const inProcess: Record<string, { f32_ms: number; int8_ms: number; ratio: number }> = {};
+    for (const bs of [8, 32]) {
+      const batches = Array.from({ length: 10 }, (_, i) => devExamples.slice(i * bs, (i + 1) * bs).map((e) => ({ text: e.text })));
+      const times: Record<'f32' | 'int8', number[]> = { f32: [], int8: [] };
+      for (let round = 0; round < 5; round++) {
+        for (const [k, clf] of [['f32', r.model], ['int8', int8]] as const) {
+          const t = performance.now();
+          for (const b of batches) await clf.predict(b);
+          times[k].push((performance.now() - t) / batches.length);
+        }
+      }
+      const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+      const f = median(times.f32), q = median(times.int8);
+      inProcess[`batch${bs}`] = { f32_ms: Number(f.toFixed(2)), int8_ms: Number(q.toFixed(2)), ratio: Number((f / q).toFixed(2)) };
+      log(`in-process batch of ${bs}: f32 ${f.toFixed(1)} ms, int8 ${q.toFixed(1)} ms (${(f / q).toFixed(2)}x)`);
+    }
+
     const texts = loadExamples(existsSync(dev) ? dev : train, { task: 'classify' }).examples.map((e) => e.text);
     type Key = 'batching' | 'no_batching' | 'int8';
     const setups: Array<{ key: Key; batching: boolean; quantize?: string }> = [
@@ -159,9 +179,10 @@ async function main(): Promise<void> {
     console.log(`dev accuracy: f32 ${(devAcc * 100).toFixed(2)}%, int8 ${(int8Acc * 100).toFixed(2)}% (${((int8Acc - devAcc) * 100).toFixed(2)} points; same label on ${(agreement * 100).toFixed(2)}%)`);
     console.log([line(rows[0]!), `|${widths.map((w) => '-'.repeat(w + 2)).join('|')}|`, ...rows.slice(1).map(line)].join('\n'));
     console.log(`int8 / f32 throughput (both with batching): ${CONCURRENCY.map((c) => `c${c} ${speedup[`c${c}`]}x`).join(', ')}`);
+    console.log(`model alone, in-process, ms a batch (f32 / int8): ${Object.entries(inProcess).map(([k, v]) => `${k} ${v.f32_ms} / ${v.int8_ms} (${v.ratio}x)`).join(', ')}`);
     const total = Object.values(results).flatMap((r) => Object.values(r)).reduce((a, f) => a + f.errors, 0);
     if (total > 0) process.exitCode = 1;
-    console.log(JSON.stringify({ ...results, accuracy: { f32: devAcc, int8: int8Acc, agreement, dev_examples: devExamples.length }, int8_speedup: speedup, load_avg: loadavg()[0] }));
+    console.log(JSON.stringify({ ...results, accuracy: { f32: devAcc, int8: int8Acc, agreement, dev_examples: devExamples.length }, int8_speedup: speedup, in_process: inProcess, load_avg: loadavg()[0] }));
   } finally {
     rmSync(work, { recursive: true, force: true });
   }
