@@ -148,6 +148,9 @@ async function writeOnnxExport(dir: string, src: ExportSource, quant: OnnxQuant,
     }
   }
   if (copied === 0) throw new Error(`${src.tokenizerDir}: no tokenizer files to copy`);
+  // transformers.js reads tokenizer_config.json as well as tokenizer.json; a folder without one gets a minimal one.
+  const tc = path.join(dir, 'tokenizer_config.json');
+  if (!(await fsp.stat(tc).catch(() => undefined))) await fsp.writeFile(tc, JSON.stringify({ model_max_length: m.config.maxPositions }, null, 2) + '\n');
   await fsp.mkdir(path.join(dir, 'onnx'));
   const task = src.kind === 'classifier' ? 'classifier' : src.kind === 'encoder' ? 'encoder' : 'decoder';
   const graph = () => buildExportGraph(m, { task, numLabels: src.labels.length, pooling: src.pooling });
