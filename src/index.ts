@@ -8,6 +8,7 @@ export { writeGguf, readGgufHeader, checkpointToGguf } from './formats/gguf.js';
 export { loadExamples, sampleBudget, DataError, shuffle, builtinDataset, corpusPath, buildCorpus, readTextStream, trainTokenizer } from './data/index.js';
 export type { Example, LoadOptions } from './data/index.js';
 export * from './predictor.js';
+export * from './export/index.js';
 export type { LanguageModel, ContinuationScore, GenerateOptions as LmGenerateOptions, Generation } from './icl/language-model.js';
 export { finetune, mergeLora } from './train/finetune.js';
 export type { FinetuneOptions, FinetuneResult, Method } from './train/finetune.js';
