@@ -15,6 +15,7 @@ import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { generationBench } from './lib/serve-generation.js';
 import autocannon from 'autocannon';
 import { loadExamples } from '../src/data/dataset.js';
 import { finetune } from '../src/train/finetune.js';
@@ -182,7 +183,10 @@ async function main(): Promise<void> {
     console.log(`model alone, in-process, ms a batch (f32 / int8): ${Object.entries(inProcess).map(([k, v]) => `${k} ${v.f32_ms} / ${v.int8_ms} (${v.ratio}x)`).join(', ')}`);
     const total = Object.values(results).flatMap((r) => Object.values(r)).reduce((a, f) => a + f.errors, 0);
     if (total > 0) process.exitCode = 1;
-    console.log(JSON.stringify({ ...results, accuracy: { f32: devAcc, int8: int8Acc, agreement, dev_examples: devExamples.length }, int8_speedup: speedup, in_process: inProcess, load_avg: loadavg()[0] }));
+    // Generation on the embedded decoder, streamed and not (lib/serve-generation.ts).
+    const generation = await generationBench(texts, log);
+    if (Object.values(generation).some((f) => f.errors > 0)) process.exitCode = 1;
+    console.log(JSON.stringify({ ...results, accuracy: { f32: devAcc, int8: int8Acc, agreement, dev_examples: devExamples.length }, int8_speedup: speedup, in_process: inProcess, generation, load_avg: loadavg()[0] }));
   } finally {
     rmSync(work, { recursive: true, force: true });
   }

@@ -10,7 +10,7 @@ import { isRemoteModelFolder, loadRemoteClassifier } from '../remote/card.js';
 import type { Classifier } from '../predictor.js';
 import { TransformerModel } from '../models/model.js';
 import { resolveModel } from '../models/resolve.js';
-import { Progress } from '../train/progress.js';
+import { Progress } from '../util/progress.js';
 import { QUANTIZE_MODES, quantizeClassifier } from '../export/int8-classifier.js';
 import { int, Option } from './main.js';
 

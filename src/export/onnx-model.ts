@@ -14,7 +14,7 @@ export type ModelProto = OnnxNs.IModelProto;
 const MAX_PROTO_BYTES = 2 ** 31 - 2 ** 24;
 
 export function toModelProto(eg: ExportGraph, params: ParamStore, name = 'tuneshot'): ModelProto {
-  const { bytes, feeds } = toOnnx(eg.graph, eg.outputs.map((x) => x.tensor), name);
+  const { bytes, feeds } = toOnnx(eg.graph, eg.outputs.map((x) => x.tensor), { name });
   const model = onnx.ModelProto.decode(bytes);
   const graph = model.graph!;
   const wanted = new Set(eg.inputs.map((t) => t.name));
