@@ -73,6 +73,8 @@ interface Encoded {
   ids: number[];
   types: number[];
   label: number;
+  /** classify with soft labels: the target distribution in label order. */
+  target?: number[];
   /** generate: number of prompt tokens (no loss on them). */
   promptLen?: number;
 }
@@ -131,6 +133,8 @@ export async function finetune(opts: FinetuneOptions): Promise<FinetuneResult> {
   const labels = task === 'classify' ? (opts.labels ?? train.labels) : [];
   const dev = opts.dev ? examplesOf(opts.dev, task, opts, task === 'classify' ? labels : undefined).examples : undefined;
   if (train.examples.length === 0) throw new Error('no training examples');
+  // Soft labels (distillation): any example with labelProbs switches the loss to cross-entropy to targets.
+  const soft = task === 'classify' && train.examples.some((e) => e.labelProbs);
   const maxLength = Math.min(opts.maxLength ?? 128, model.config.maxPositions);
   const pooling = opts.pooling ?? (model.family === 'bert' ? 'cls' : undefined);
   const loraSpec: LoraSpec | undefined = method === 'lora' ? {
@@ -146,7 +150,8 @@ export async function finetune(opts: FinetuneOptions): Promise<FinetuneResult> {
     if (task === 'classify') {
       const e = tok.encodeBatch([ex.text], { pairs: [ex.textPair], maxLength, truncation: true });
       truncated += e.truncatedCount;
-      return { ids: e.inputIds[0]!, types: e.tokenTypeIds[0]!, label: labels.indexOf(ex.label!) };
+      const label = labels.indexOf(ex.label!);
+      return { ids: e.inputIds[0]!, types: e.tokenTypeIds[0]!, label, ...(soft ? { target: softTarget(ex, labels, label) } : {}) };
     }
     const p = tok.encode(ex.prompt ?? ex.text, null, { addSpecialTokens: true });
     const c = [...tok.encode(ex.completion ?? '', null, { addSpecialTokens: false }), ...(tok.eosId !== undefined ? [tok.eosId] : [])];
@@ -174,17 +179,18 @@ export async function finetune(opts: FinetuneOptions): Promise<FinetuneResult> {
     if (task !== 'classify') throw new Error('head-only fine-tuning is for classification; use full or lora for generate');
     const feats = (exs: Example[]) => featuresOf(model, exs, pooling, maxLength);
     headFeatures = { train: await feats(train.examples), dev: dev ? await feats(dev) : undefined };
-    built = headGraph(model, numLabels, opts.dropout !== false);
+    built = headGraph(model, numLabels, opts.dropout !== false, soft);
   } else {
     const b = model.build({ ...headOpts, training: true, lora: loraSpec, dropoutSeed: seed, noDropout: opts.dropout === false });
     built = {
-      graph: b.graph, loss: b.loss!,
+      graph: b.graph, loss: soft ? softLoss(b.graph, b.logits, numLabels) : b.loss!,
       feedsFor: (batch, enc) => {
         const rows = batch.map((i) => enc[i]!);
         const padId = tok.padId ?? tok.eosId ?? 0;
         const ids = pad(rows.map((r) => r.ids), padId), mask = pad(rows.map((r) => r.ids.map(() => 1)), 0), types = pad(rows.map((r) => r.types), 0);
         const feeds = model.family === 'bert' ? encoderFeeds(model, { inputIds: ids, attentionMask: mask, tokenTypeIds: types }) : decoderFeeds({ inputIds: ids, attentionMask: mask });
-        if (task === 'classify') feeds['labels'] = { data: BigInt64Array.from(rows.map((r) => BigInt(r.label))), shape: [rows.length] };
+        if (soft) feeds['label_probs'] = targetFeed(rows);
+        else if (task === 'classify') feeds['labels'] = { data: BigInt64Array.from(rows.map((r) => BigInt(r.label))), shape: [rows.length] };
         else {
           const T = ids[0]!.length;
           const lab = rows.flatMap((r) => Array.from({ length: T }, (_, t) => (t >= r.promptLen! - 1 && t + 1 < r.ids.length ? r.ids[t + 1]! : -100)));
@@ -345,16 +351,34 @@ async function featuresOf(model: TransformerModel, exs: Example[], pooling: 'cls
   return out;
 }
 
+/** Examples' target distributions in label order (one-hot where an example has only a hard label). */
+function softTarget(ex: Example, labels: readonly string[], label: number): number[] {
+  if (!ex.labelProbs) return labels.map((_, i) => (i === label ? 1 : 0));
+  const t = labels.map((l) => ex.labelProbs![l] ?? 0);
+  const sum = t.reduce((a, b) => a + b, 0);
+  if (!(sum > 0) || t.some((v) => !(v >= 0) || !Number.isFinite(v))) throw new Error(`labelProbs of "${ex.text.slice(0, 40)}" are not a distribution over ${JSON.stringify(labels)}`);
+  return t.map((v) => v / sum);
+}
+
+/** Soft-label loss on a classification graph: cross-entropy of its logits to a fed label_probs [n, C]. */
+function softLoss(g: Graph, logits: Tensor, numLabels: number): Tensor {
+  return o.softCrossEntropy(logits, g.input('label_probs', 'float32', ['n', numLabels]));
+}
+
+function targetFeed(rows: Encoded[]): HostTensor {
+  return { data: Float32Array.from(rows.flatMap((r) => r.target!)), shape: [rows.length, rows[0]!.target!.length] };
+}
+
 /** The classification head alone, fed pooled features as a length-1 sequence: same parameter names as the full model. */
-function headGraph(model: TransformerModel, numLabels: number, dropout = false) {
+function headGraph(model: TransformerModel, numLabels: number, dropout = false, soft = false) {
   const g = new Graph();
   const b = new Builder(g, model.config, dropout, 0);
   const feats = g.input('features', 'float32', ['batch', 1, model.config.hidden]);
   let logits;
   if (model.family === 'bert') logits = bertClassifierHead(b, feats, numLabels, 'cls');
   else logits = decoderClassifierHead(b, feats, g.input('last_index', 'int64', ['batch']), numLabels);
-  const labels = g.input('labels', 'int64', ['batch']);
-  return { graph: g, logits, loss: o.crossEntropy(logits, labels), feedsFor: () => ({}) };
+  const loss = soft ? softLoss(g, logits, numLabels) : o.crossEntropy(logits, g.input('labels', 'int64', ['batch']));
+  return { graph: g, logits, loss, feedsFor: () => ({}) };
 }
 
 function headFeeds(batch: number[], enc: Encoded[], feats: Float32Array[]): Record<string, HostTensor> {
@@ -365,6 +389,7 @@ function headFeeds(batch: number[], enc: Encoded[], feats: Float32Array[]): Reco
     features: { data, shape: [batch.length, 1, H] },
     last_index: { data: BigInt64Array.from(batch.map((_, k) => BigInt(k))), shape: [batch.length] },
     labels: { data: BigInt64Array.from(batch.map((i) => BigInt(enc[i]!.label))), shape: [batch.length] },
+    ...(enc[batch[0]!]?.target ? { label_probs: targetFeed(batch.map((i) => enc[i]!)) } : {}),
   };
 }
 
