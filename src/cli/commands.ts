@@ -9,6 +9,7 @@ import { registerCompare } from './compare.js';
 import { registerAdvise, registerReport } from './advise.js';
 import { registerRuns } from './runs.js';
 import { registerDemo } from './demo.js';
+import { registerDistill } from './distill.js';
 
 export const commands: Array<(program: Command) => void> = [
   registerPretrain,
@@ -17,6 +18,7 @@ export const commands: Array<(program: Command) => void> = [
   registerIcl,
   registerServe,
   registerCompare,
+  registerDistill,
   registerAdvise,
   registerReport,
   registerRuns,
