@@ -5,8 +5,11 @@ import * as path from 'node:path';
 import type { Command } from 'commander';
 import { distill, type DistillOptions } from '../distill/distill.js';
 import { formatSummary } from '../distill/summary.js';
-import type { Example } from '../data/dataset.js';
+import { loadExamples, sampleBudget } from '../data/dataset.js';
+import { builtinDataset } from '../data/builtin.js';
+import { shuffle } from '../data/random.js';
 import { loadPromptProgram, type SelectionMethod } from '../icl/prompt.js';
+import { listBackends, parseBackendSpec } from '../icl/backends/index.js';
 import { Progress } from '../train/progress.js';
 import { float, int } from './main.js';
 
@@ -120,19 +123,42 @@ export function registerDistill(program: Command): void {
     });
 }
 
-/** The demo's distillation step: the teacher labels the training texts, a head-only student learns from them. */
-export async function demoDistill(o: {
-  teacher: string; student: string; demos: Example[]; pool: Example[]; test: Example[]; labels: string[]; out: string; k: number; quiet: boolean;
-}): Promise<string> {
+/** What the demo's distillation labels and scores: sized to add a minute or two with a local or remote teacher. */
+export const DEMO_DISTILL = { perClass: 8, pool: 400, k: 4 };
+
+/**
+ * The demo's distillation step on the built-in spam data: the teacher sees 8 labelled emails a class,
+ * labels up to 400 other training emails (their labels unused), and the fine-tuned model learns
+ * from its labels (head-only); both are scored on the test emails compare scored.
+ */
+export async function demoDistill(o: { teacher: string; student: string; out: string; testLimit: number; quiet: boolean }): Promise<string> {
+  const ds = builtinDataset('spam');
+  const train = loadExamples(ds.train, { task: 'classify', labels: ds.labels }).examples;
+  const demos = sampleBudget(train, DEMO_DISTILL.perClass, 0);
+  const pool = shuffle(train.filter((e) => !demos.includes(e)), 0).slice(0, DEMO_DISTILL.pool).map((e) => ({ text: e.text }));
+  // The same fixed subset compare scores (its seed 0x7e57).
+  const test = shuffle(loadExamples(ds.test, { task: 'classify', labels: ds.labels }).examples, 0x7e57).slice(0, o.testLimit);
   const progress = teacherProgress(o.quiet);
   try {
     const r = await distill({
-      teacher: o.teacher, k: o.k, calibrate: true, demos: o.demos, pool: o.pool, test: o.test, labels: o.labels,
+      teacher: o.teacher, k: DEMO_DISTILL.k, calibrate: true, demos, pool, test, labels: ds.labels,
       student: { model: o.student, method: 'head', epochs: 10, batchSize: 8 }, out: path.join(o.out, 'distill'), quiet: o.quiet,
       onProgress: progress.onProgress,
     });
-    return formatSummary(r.summary);
+    return `${formatSummary(r.summary)}
+student model: ${r.paths!.student}`;
   } finally {
     progress.stop();
   }
 }
+
+/** A teacher spec's form and backend, checked before the demo spends minutes on compare. */
+export function checkTeacherSpec(spec: string): void {
+  const { backend } = parseBackendSpec(spec);
+  if (!listBackends().includes(backend)) throw new Error(`--teacher: unknown backend "${backend}" (known: ${listBackends().join(', ')})`);
+}
+
+/** The demo's one line when no teacher is given. */
+export const DEMO_DISTILL_HINT =
+  'Distillation (an in-context learning teacher labels unlabelled emails; a small fine-tuned model serves its labels): ' +
+  'add --teacher openai:<model> (with OPENAI_BASE_URL / OPENAI_API_KEY) or --teacher llamacpp:/path/model.gguf to see it.';

@@ -134,7 +134,6 @@ export async function distill(o: DistillOptions): Promise<DistillResult> {
   if (test) test.forEach((e, i) => {
     if (!e.label || !labels.includes(e.label)) throw new DataError(typeof o.test === 'string' ? o.test : 'test', i + 1, 'label', `label ${JSON.stringify(e.label)} is not in the label set ${JSON.stringify(labels)}`);
   });
-  const paths = o.out ? prepareOut(o.out) : undefined;
 
   // The texts to label: all, or `size` of them at random (in pool order).
   const chosen = o.size !== undefined && o.size < pool.length
@@ -147,8 +146,10 @@ export async function distill(o: DistillOptions): Promise<DistillResult> {
     if (leaked) warnings.push(`${leaked} pool texts are also in the test set: the student trains on test texts (labelled by the teacher)`);
   }
 
+  // The teacher opens (and a bad spec or backend fails) before the output folder is made.
   const teacher = await openTeacher({ ...o, labels, demos, seed });
   try {
+    const paths = o.out ? prepareOut(o.out) : undefined;
     const labelled = await teacher.label(chosen.map(input), (d, n) => o.onProgress?.('label', d, n));
     const usage = teacher.usage();
     const labelSeconds = usage.seconds;
