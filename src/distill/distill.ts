@@ -68,8 +68,6 @@ export interface DistillResult {
   /** Every labelled pool item with the teacher's probabilities and its split. */
   labelled: LabelledItem[];
   summary: DistillSummary;
-  /** Teacher usage for labelling the test set (not part of the labelling cost). */
-  testTeacherUsage?: TeacherUsage;
   paths?: DistillPaths;
 }
 
@@ -187,12 +185,11 @@ export async function distill(o: DistillOptions): Promise<DistillResult> {
       ? agreementWithTeacher(held.map((h) => h.label), (await student.predict(held.map(input))).map((p) => p.label), seed)
       : null;
     let testScores: DistillSummary['test'] = null;
-    let testTeacherUsage: TeacherUsage | undefined;
     if (test) {
       const before = teacher.usage();
       const t = await teacher.label(test.map(input), (d, n) => o.onProgress?.('test', d, n));
       const after = teacher.usage();
-      testTeacherUsage = {
+      const teacherUsage: TeacherUsage = {
         queries: after.queries - before.queries, calls: after.calls - before.calls, tokens: after.tokens - before.tokens,
         newCalls: after.newCalls - before.newCalls, newTokens: after.newTokens - before.newTokens, seconds: after.seconds - before.seconds,
       };
@@ -202,6 +199,7 @@ export async function distill(o: DistillOptions): Promise<DistillResult> {
         n: test.length,
         teacher: scoreWithIntervals(gold, t.map((x) => x.label), labels, seed),
         student: scoreWithIntervals(gold, s.map((x) => x.label), labels, seed),
+        teacherUsage,
       };
     }
     const evalSeconds = (performance.now() - evalStart) / 1000;
@@ -228,7 +226,7 @@ export async function distill(o: DistillOptions): Promise<DistillResult> {
       warnings,
     };
     if (paths) writeFileAtomic(paths.summary, `${JSON.stringify(summary, null, 2)}\n`);
-    return { student, finetune: ft, labelled: filtered.items, summary, ...(testTeacherUsage ? { testTeacherUsage } : {}), ...(paths ? { paths } : {}) };
+    return { student, finetune: ft, labelled: filtered.items, summary, ...(paths ? { paths } : {}) };
   } finally {
     await teacher.dispose();
   }

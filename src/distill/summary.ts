@@ -32,7 +32,8 @@ export interface DistillSummary {
   teacherUsage: TeacherUsage & { pricePerMillionUsd?: number; costUsd?: number; newCostUsd?: number };
   /** Student predictions equal to the teacher's label on held-out pool items. */
   agreement: (Interval & { n: number }) | null;
-  test: { n: number; teacher: Scores; student: Scores } | null;
+  /** With a test set: both models' scores, and what labelling the test set cost the teacher (not in teacherUsage). */
+  test: { n: number; teacher: Scores; student: Scores; teacherUsage: TeacherUsage } | null;
   timings: { labelSeconds: number; trainSeconds: number; evalSeconds: number; totalSeconds: number };
   warnings: string[];
 }
