@@ -116,6 +116,9 @@ export async function distill(o: DistillOptions): Promise<DistillResult> {
   const seed = o.seed ?? 0;
   const fields = o.fields ?? {};
   // Read and check every input before any model is loaded or file written.
+  if (o.labels && o.program && JSON.stringify(o.labels) !== JSON.stringify(o.program.labels)) {
+    throw new RangeError(`labels ${JSON.stringify(o.labels)} differ from the prompt program's ${JSON.stringify(o.program.labels)}`);
+  }
   const givenLabels = o.labels ?? o.program?.labels;
   const demos = typeof o.demos === 'string'
     ? loadExamples(o.demos, { task: 'classify', ...fields, ...(givenLabels ? { labels: givenLabels } : {}) }).examples

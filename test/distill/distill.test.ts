@@ -24,7 +24,7 @@ const base = (dir: string): DistillOptions => ({
 });
 
 for (const soft of [false, true]) {
-  test(`distill with ${soft ? 'soft' : 'hard'} labels: filtered per class, the student reaches the teacher, outputs written`, { timeout: 60_000 }, async () => {
+  test(`distill with ${soft ? 'soft' : 'hard'} labels: filtered per class, the student reaches the teacher, outputs written`, { timeout: 180_000 }, async () => {
     const dir = tmp();
     const out = path.join(dir, 'run');
     const r = await distill({ ...base(dir), test: task.test, soft, minConfidence: 0.75, perClass: 40, holdout: 16, price: 0.5, out });
@@ -79,7 +79,7 @@ for (const soft of [false, true]) {
   });
 }
 
-test('soft labels are what the student learns: inverted teacher distributions give inverted predictions', { timeout: 60_000 }, async () => {
+test('soft labels are what the student learns: inverted teacher distributions give inverted predictions', { timeout: 180_000 }, async () => {
   // The hard labels say one thing and the distributions the opposite: only the soft loss follows the latter.
   const { finetune } = await import('../../src/train/finetune.js');
   const train = task.test.slice(0, 40).map((e) => ({
@@ -109,7 +109,7 @@ function failingAfter(lm: LanguageModel, after: number): { lm: LanguageModel; ok
   return { lm: broken, ok: () => ok };
 }
 
-test('an interrupted labelling run resumes from the cache: the rerun pays only for the rest, a third run for nothing', { timeout: 60_000 }, async () => {
+test('an interrupted labelling run resumes from the cache: the rerun pays only for the rest, a third run for nothing', { timeout: 180_000 }, async () => {
   const dir = tmp();
   const out = path.join(dir, 'run');
   const quick = { ...STUDENT, epochs: 2 };
