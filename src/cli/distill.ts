@@ -10,7 +10,7 @@ import { builtinDataset } from '../data/builtin.js';
 import { shuffle } from '../data/random.js';
 import { loadPromptProgram, type SelectionMethod } from '../icl/prompt.js';
 import { listBackends, parseBackendSpec } from '../icl/backends/index.js';
-import { Progress } from '../train/progress.js';
+import { Progress } from '../util/progress.js';
 import { float, int } from './main.js';
 
 const SELECTIONS: SelectionMethod[] = ['random', 'balanced', 'knn'];

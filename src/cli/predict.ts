@@ -10,7 +10,7 @@ import { isRemoteModelFolder, loadRemoteClassifier } from '../remote/card.js';
 import type { Classifier } from '../predictor.js';
 import { TransformerModel } from '../models/model.js';
 import { resolveModel } from '../models/resolve.js';
-import { Progress } from '../train/progress.js';
+import { Progress } from '../util/progress.js';
 import { int } from './main.js';
 
 /** Write rows as JSON lines via a temporary sibling file and a rename: readers never see half a file. */

@@ -11,7 +11,8 @@ import type { TransformerModel } from '../models/model.js';
 import type { PredictInput } from '../predictor.js';
 import { writeFileAtomic } from '../report/report.js';
 import type { FineTunedClassifier } from '../train/adapted.js';
-import { finetune, type FinetuneOptions, type FinetuneResult, type Method } from '../train/finetune.js';
+import { finetune, type FinetuneOptions, type FinetuneResult } from '../train/finetune.js';
+import { ALL_METHODS, type Method } from '../train/methods/index.js';
 import { writeJsonlAtomic } from '../cli/predict.js';
 import { checkFilterOptions, filterLabelled, type LabelledItem } from './filter.js';
 import { agreementWithTeacher, scoreWithIntervals, tokenCost, type DistillSummary } from './summary.js';
@@ -90,7 +91,7 @@ function checkOptions(o: DistillOptions): void {
   checkFilterOptions(o);
   if (o.price !== undefined && !(o.price >= 0 && Number.isFinite(o.price))) throw new RangeError(`price must be a non-negative number of USD per million tokens, got ${o.price}`);
   if (!o.student?.model) throw new RangeError('student.model is required (a model folder or an embedded model name)');
-  if (o.student.method !== undefined && !['full', 'lora', 'head'].includes(o.student.method)) throw new RangeError(`student method must be full, lora or head, got "${o.student.method}"`);
+  if (o.student.method !== undefined && !(ALL_METHODS as readonly string[]).includes(o.student.method)) throw new RangeError(`student method must be full, lora or head, got "${o.student.method}"`);
 }
 
 /** Refuse a folder that holds anything `distill` did not write; create and mark it otherwise. */
