@@ -89,6 +89,11 @@ test('soft labels are what the student learns: inverted teacher distributions gi
   const preds = await r.model.predict(task.test.slice(40).map((e) => ({ text: e.text })));
   const inverted = preds.filter((p, i) => p.label !== task.test[40 + i]!.label).length / preds.length;
   assert.ok(inverted >= 0.8, `inverted share ${inverted}`);
+  // Through the transformer too (full; LoRA shares the path): a few steps already invert its training texts.
+  const few = train.slice(0, 16);
+  const full = await finetune({ model: 'tuneshot-base-encoder', train: few, method: 'full', maxSteps: 12, batchSize: 8, lr: 5e-4, pooling: 'mean', dropout: false, quiet: true });
+  const back = await full.model.predict(few.map((e) => ({ text: e.text })));
+  assert.ok(back.filter((p, i) => p.label !== few[i]!.label).length >= 12, `full: ${back.map((p) => p.label)}`);
   await assert.rejects(
     finetune({ model: 'tuneshot-base-encoder', train: [{ text: 'x', label: 'a', labelProbs: { a: -1, b: 2 } }, { text: 'y', label: 'b' }], method: 'head', quiet: true }),
     /labelProbs of "x" are not a distribution/,
