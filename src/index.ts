@@ -21,3 +21,5 @@ export type { PretrainOptions, PretrainResult } from './train/pretrain.js';
 
 export * from './compare/index.js';
 export * from './remote/index.js';
+export { distill, loadPool, formatSummary as formatDistillSummary, filterLabelled, openTeacher } from './distill/index.js';
+export type { DistillOptions, DistillResult, DistillSummary, StudentOptions, TeacherOptions, LabelledItem } from './distill/index.js';

@@ -11,6 +11,7 @@ import { registerAdvise, registerReport } from './advise.js';
 import { registerRuns } from './runs.js';
 import { registerJobs } from './jobs.js';
 import { registerDemo } from './demo.js';
+import { registerDistill } from './distill.js';
 
 export const commands: Array<(program: Command) => void> = [
   registerPretrain,
@@ -20,6 +21,7 @@ export const commands: Array<(program: Command) => void> = [
   registerServe,
   registerExport,
   registerCompare,
+  registerDistill,
   registerAdvise,
   registerReport,
   registerRuns,
