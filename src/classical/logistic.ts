@@ -21,6 +21,8 @@ export class LogisticRegression {
     readonly coef: Float64Array,
     readonly intercept: Float64Array,
     readonly iterations: number,
+    /** Objective and gradient evaluations the fit took (each a pass over the training rows). */
+    readonly evaluations: number,
     readonly converged: boolean,
   ) {}
 
@@ -64,7 +66,7 @@ export class LogisticRegression {
       return loss / Math.max(1, n) + 0.5 * lambda * reg;
     };
     const r = minimizeLbfgs(objective, new Float64Array(D * P + P), options);
-    return new LogisticRegression(classes, D, r.x.slice(0, D * P), r.x.slice(D * P), r.iterations, r.converged);
+    return new LogisticRegression(classes, D, r.x.slice(0, D * P), r.x.slice(D * P), r.iterations, r.evaluations, r.converged);
   }
 
   /** Class probabilities of every row: out[i * classes + k]. */
@@ -86,6 +88,11 @@ export class LogisticRegression {
 
   get parameters(): number {
     return this.coef.length + this.intercept.length;
+  }
+
+  /** Classes with their own weights: one for a binary model, else all. */
+  get scoredClasses(): number {
+    return scoredClasses(this.classes);
   }
 }
 

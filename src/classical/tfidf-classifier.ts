@@ -21,6 +21,8 @@ export class TfidfClassifier implements Classifier {
     /** Labels the model can predict (those present in training), in its class order. */
     readonly trainedLabels: readonly string[],
     readonly model: LogisticRegression | undefined,
+    /** Floating-point operations of the fit: 4 per stored feature and scored class (scores, then gradient) per evaluation. */
+    readonly trainFlops: number,
   ) {}
 
   /**
@@ -36,11 +38,12 @@ export class TfidfClassifier implements Classifier {
     const trained = labelSet.filter((l) => examples.some((e) => e.label === l));
     const texts = examples.map(textOf);
     const vectorizer = TfidfVectorizer.fit(texts, options);
-    if (trained.length < 2) return new TfidfClassifier(labelSet, vectorizer, trained, undefined);
+    if (trained.length < 2) return new TfidfClassifier(labelSet, vectorizer, trained, undefined, 0);
     const index = new Map(trained.map((l, i) => [l, i]));
     const y = Int32Array.from(examples, (e) => index.get(e.label!)!);
-    const model = LogisticRegression.fit(vectorizer.transform(texts), y, trained.length, options);
-    return new TfidfClassifier(labelSet, vectorizer, trained, model);
+    const x = vectorizer.transform(texts);
+    const model = LogisticRegression.fit(x, y, trained.length, options);
+    return new TfidfClassifier(labelSet, vectorizer, trained, model, 4 * model.evaluations * x.values.length * model.scoredClasses);
   }
 
   async predict(inputs: PredictInput[]): Promise<Prediction[]> {
@@ -61,6 +64,11 @@ export class TfidfClassifier implements Classifier {
       }
       return { label: this.trainedLabels[best]!, probs };
     });
+  }
+
+  /** Classes with their own weights (0 when one label was trained: nothing to score). */
+  get scoredClasses(): number {
+    return this.model?.scoredClasses ?? 0;
   }
 
   /** Weights, intercepts and idf values. */

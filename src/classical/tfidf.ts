@@ -44,6 +44,11 @@ export class TfidfVectorizer {
     return this.idf.length;
   }
 
+  /** Number of words (tokens) in a text. */
+  words(text: string): number {
+    return tokenize(text).length;
+  }
+
   /** The terms of a text (n-grams of its tokens), with repeats. */
   analyze(text: string): string[] {
     return analyze(text, this.options.ngramRange);
