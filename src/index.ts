@@ -16,3 +16,5 @@ export { pretrain } from './train/pretrain.js';
 export type { PretrainOptions, PretrainResult } from './train/pretrain.js';
 
 export * from './compare/index.js';
+export { MajorityClassifier, TfidfClassifier } from './classical/index.js';
+export type { TfidfClassifierOptions } from './classical/index.js';
