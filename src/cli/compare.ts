@@ -63,7 +63,7 @@ export function registerCompare(program: Command): void {
     .option('--batch-size <n>', 'fine-tuning batch size', int, 8)
     .option('--lr <x>', 'fine-tuning learning rate (default per method)', float)
     .option('--test-limit <n>', 'score a fixed random subset of this many test examples', int)
-    .option('--price <key=usd>', 'USD per 1k tokens for a method id, backend, model or method (repeatable)', parsePrice, {})
+    .option('--price <key=usd>', 'USD per 1k tokens for an arm id, backend, model, fine-tuning method or kind (icl, ft, baseline) (repeatable)', parsePrice, {})
     .option('--labels <list>', 'closed label set (comma-separated; default: labels of the training set)')
     .requiredOption('--out <folder>', 'output folder (results.json, report.html, summary.md, cells/)')
     .option('--quiet', 'no progress output')

@@ -3,31 +3,12 @@
 // and the summary is recomputed from the cells (the primary metric chosen from the test labels).
 import { z } from 'zod';
 import { formatIssuesOf } from './issues.js';
-import { BudgetSchema, CellMetricsSchema, InferenceCostSchema, RESULTS_VERSION, TaskInfoSchema, TrainCostSchema, type CompareResults } from './results.js';
+import { ArmInfoSchema, BudgetSchema, CellSchema, RESULTS_VERSION, TaskInfoSchema, type CompareResults } from './results.js';
 import { withSummary } from './summary.js';
 
-const MethodInfoV1 = z.object({
-  id: z.string().min(1),
-  kind: z.enum(['finetune', 'icl']),
-  model: z.string(),
-  variant: z.string().optional(),
-  params: z.number().nonnegative(),
-  trainableParams: z.number().nonnegative().optional(),
-  modelSizeBytes: z.number().nonnegative(),
-  label: z.string().optional(),
-});
-
-const CellV1 = z.object({
-  method: z.string(),
-  budget: BudgetSchema,
-  seed: z.number().int(),
-  metrics: CellMetricsSchema,
-  predictions: z.array(z.string()),
-  train: TrainCostSchema,
-  inference: InferenceCostSchema,
-  costPer1kQueriesUsd: z.number().nonnegative().optional(),
-  error: z.string().optional(),
-});
+// Version 1's records are version 2's under other names: "method" for the arm, and no baselines or one-off costs.
+const MethodInfoV1 = ArmInfoSchema.extend({ kind: z.enum(['finetune', 'icl']) });
+const CellV1 = CellSchema.omit({ arm: true, oneOffCostUsd: true }).extend({ method: z.string() });
 
 export const CompareResultsV1Schema = z.object({
   version: z.literal(1),
