@@ -23,7 +23,7 @@ import { trackRun } from '../registry/track.js';
 import { writeReport } from '../report/report.js';
 import { Progress } from '../train/progress.js';
 import { armInfo, type Arm, type ArmContext } from './arm.js';
-import { ARM_PLANNERS } from './arms/index.js';
+import { ALL_METHODS, ARM_PLANNERS } from './arms/index.js';
 import { CellStore } from './cells.js';
 import { sha } from './fingerprint.js';
 import type { CellKey, CompareOptions, CompareOutput } from './options.js';
@@ -119,8 +119,9 @@ function planRun(o: CompareOptions, task: Task): RunPlan {
   };
   const arms = ARM_PLANNERS.flatMap((plan) => plan(ctx));
   const cells = arms.flatMap((arm) => budgets.filter((b) => arm.runsAt(b)).flatMap((b) => seeds.map((s) => ({ key: { arm: arm.id, budget: b, seed: s }, arm }))));
-  const methods = o.methods ?? ['full', 'lora', 'head'];
-  const command = o.command ?? `tuneshot compare --train ${task.train.name} --test ${task.testName}${(o.icl ?? []).map((s) => ` --icl ${s}`).join('')}${(o.ft ?? []).map((s) => ` --ft ${s}`).join('')} --methods ${methods.join(',')} --budgets ${budgets.join(',')} --seeds ${seeds.length} --out ${o.out}`;
+  const methods = o.methods ?? ALL_METHODS;
+  const command = o.command ?? `tuneshot compare --train ${task.train.name} --test ${task.testName}${(o.icl ?? []).map((s) => ` --icl ${s}`).join('')}${(o.ft ?? []).map((s) => ` --ft ${s}`).join('')} --methods ${methods.join(',')}`
+    + `${o.baselines ? ` --baselines ${o.baselines.length ? o.baselines.join(',') : 'none'}` : ''}${o.metric ? ` --metric ${o.metric}` : ''} --budgets ${budgets.join(',')} --seeds ${seeds.length} --out ${o.out}`;
   const notes = [
     `latency: fine-tuned models and baselines timed one query at a time (batch size 1) on ${latencySample} test examples; ICL timed per query (one prompt each) on every test example; sequential, wall clock`,
     `ICL: each demonstration and the query are cut to an equal share of the language model's context window (prefix kept), so k demonstrations and the query fit`,
@@ -137,7 +138,7 @@ function planRun(o: CompareOptions, task: Task): RunPlan {
 function runConfig(o: CompareOptions, task: Task, plan: RunPlan): Record<string, unknown> {
   return {
     train: task.train.name, test: task.testName, dev: typeof o.dev === 'string' ? o.dev : o.dev ? '(in memory)' : null, labels: task.labels,
-    icl: o.icl ?? [], ft: o.ft ?? [], methods: o.methods ?? ['full', 'lora', 'head'], budgets: plan.budgets, seeds: plan.seeds,
+    icl: o.icl ?? [], ft: o.ft ?? [], methods: o.methods ?? ALL_METHODS, budgets: plan.budgets, seeds: plan.seeds,
     arms: Object.fromEntries(plan.arms.map((a) => [a.id, a.settings])), metric: plan.metric.name,
     testLimit: o.testLimit ?? null, out: path.resolve(o.out), command: plan.command,
   };
