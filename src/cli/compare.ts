@@ -3,11 +3,11 @@
 // results.json, report.html and summary.md, prints the advice.
 import * as path from 'node:path';
 import type { Command } from 'commander';
-import { compare, ALL_BASELINES, ALL_METHODS, type BaselineName } from '../compare/compare.js';
+import { compare, ALL_BASELINES, type BaselineName } from '../compare/compare.js';
 import { parseMetric } from '../eval/metric.js';
+import { ALL_METHODS, type Method } from '../train/methods/index.js';
 import { formatAdvice } from '../advise/advise.js';
 import type { Budget } from '../eval/results.js';
-import type { Method } from '../train/finetune.js';
 import { commandLine, float, int } from './main.js';
 
 export function parseBudgets(v: string): Budget[] {

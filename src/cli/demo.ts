@@ -11,7 +11,7 @@ import { flagMark } from '../eval/assess.js';
 import { armLabel } from '../eval/results.js';
 import { builtinDataset } from '../data/builtin.js';
 import type { Budget } from '../eval/results.js';
-import type { Method } from '../train/finetune.js';
+import type { Method } from '../train/methods/index.js';
 import { int } from './main.js';
 
 /** Sized to finish in under 5 minutes on 2 cores (measured; see the session notes in the commit). */

@@ -7,11 +7,12 @@ import type { Command } from 'commander';
 import { loadExamples, type LoadOptions } from '../data/dataset.js';
 import { finetune } from '../train/finetune.js';
 import { commandLine, float, int } from './main.js';
+import { addRemoteOptions, finetuneRemote } from './finetune-remote.js';
 
 const list = (v: string) => v.split(',').map((s) => s.trim()).filter((s) => s.length > 0);
 
 export function registerFinetune(program: Command): void {
-  program
+  const cmd = program
     .command('finetune')
     .description('fine-tune a model (full, LoRA or head-only) for classification or generation')
     .requiredOption('--model <model>', 'model folder or embedded model name (tuneshot-base-encoder, tuneshot-base-lm)')
@@ -40,7 +41,8 @@ export function registerFinetune(program: Command): void {
     .option('--quiet', 'no progress output')
     .option('--checkpoint-every <n>', 'steps between resumable checkpoints (in <out>.work)', int)
     .option('--resume', 'continue from the last checkpoint in <out>.work')
-    .action(async (o) => {
+    .action(async (o, self: Command) => {
+      if (o.remote !== undefined) return finetuneRemote(o, self);
       const task = o.task as 'classify' | 'generate';
       if (task !== 'classify' && task !== 'generate') throw new Error(`--task must be classify or generate, got "${o.task}"`);
       if (!['full', 'lora', 'head'].includes(o.method)) throw new Error(`--method must be full, lora or head, got "${o.method}"`);
@@ -67,4 +69,5 @@ export function registerFinetune(program: Command): void {
       const loss = r.lossCurve.length ? `, final loss ${r.lossCurve[r.lossCurve.length - 1]!.toFixed(4)}` : '';
       console.log(`${r.out}: ${o.method} ${task}, ${r.steps} steps (${r.epochs.toFixed(2)} epochs), ${r.trainSeconds.toFixed(1)} s, ${r.examplesPerSecond.toFixed(1)} ex/s${loss}${dev_}${task === 'classify' ? `, labels ${r.labels.join(', ')}` : ''}`);
     });
+  addRemoteOptions(cmd);
 }

@@ -13,7 +13,7 @@ import { saveProgramWithBackend } from '../icl/load-program.js';
 import type { SelectionMethod } from '../icl/prompt.js';
 import { runIcl, type GenerationMetrics } from '../icl/run.js';
 import type { ClassificationMetrics } from '../eval/metrics.js';
-import { Progress } from '../train/progress.js';
+import { Progress } from '../util/progress.js';
 import { commandLine, int } from './main.js';
 import { writeJsonlAtomic } from './predict.js';
 

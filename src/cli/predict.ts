@@ -6,9 +6,11 @@ import type { Command } from 'commander';
 import { loadExamples, type Example } from '../data/dataset.js';
 import { classificationMetrics, exactMatch } from '../eval/metrics.js';
 import { FineTunedGenerator, isClassifierFolder, loadClassifier } from '../train/adapted.js';
+import { isRemoteModelFolder, loadRemoteClassifier } from '../remote/card.js';
+import type { Classifier } from '../predictor.js';
 import { TransformerModel } from '../models/model.js';
 import { resolveModel } from '../models/resolve.js';
-import { Progress } from '../train/progress.js';
+import { Progress } from '../util/progress.js';
 import { int } from './main.js';
 
 /** Write rows as JSON lines via a temporary sibling file and a rename: readers never see half a file. */
@@ -57,9 +59,10 @@ export function registerPredict(program: Command): void {
     .option('--label-field <name>', 'field holding the gold label', 'label')
     .option('--quiet', 'no progress output')
     .action(async (o) => {
-      if (!isClassifierFolder(resolveModel(o.model))) return predictGenerations(o);
+      const remote = isRemoteModelFolder(o.model); // fine-tuned remotely: predicted through its provider
+      if (!remote && !isClassifierFolder(resolveModel(o.model))) return predictGenerations(o);
       const inputs = readInputs(o.data, { textField: o.textField, textPairField: o.textPairField, labelField: o.labelField });
-      const clf = await loadClassifier(o.model);
+      const clf: Classifier = remote ? await loadRemoteClassifier(o.model) : await loadClassifier(o.model);
       const bs = Math.max(1, o.batchSize as number);
       const progress = new Progress({ total: inputs.length, label: 'predict', unit: 'ex/s', quiet: !!o.quiet });
       progress.start();
@@ -74,6 +77,7 @@ export function registerPredict(program: Command): void {
         progress.update(Math.min(i + bs, inputs.length), {}, chunk.length);
       }
       progress.stop();
+      await clf.dispose?.();
       writeJsonlAtomic(o.out, rows);
       const scored = rows.filter((r) => r.gold !== undefined);
       let line = `${o.out}: ${rows.length} predictions (${clf.labels.join(', ')})`;

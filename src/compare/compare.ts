@@ -11,7 +11,7 @@
 import * as os from 'node:os';
 import * as path from 'node:path';
 import type { Example } from '../data/dataset.js';
-import { loadExamples, sampleBudget } from '../data/dataset.js';
+import { examplesOf, sampleBudget } from '../data/dataset.js';
 import { shuffle } from '../data/random.js';
 import { advise } from '../advise/advise.js';
 import { classificationMetrics } from '../eval/metrics.js';
@@ -21,25 +21,17 @@ import { RESULTS_VERSION, budgetKey, type ArmInfo, type Budget, type Cell, type 
 import { withSummary } from '../eval/summary.js';
 import { trackRun } from '../registry/track.js';
 import { writeReport } from '../report/report.js';
-import { Progress } from '../train/progress.js';
+import { ALL_METHODS } from '../train/methods/index.js';
+import { Progress } from '../util/progress.js';
 import { armInfo, type Arm, type ArmContext } from './arm.js';
-import { ALL_METHODS, ARM_PLANNERS } from './arms/index.js';
+import { ARM_PLANNERS } from './arms/index.js';
 import { CellStore } from './cells.js';
 import { sha } from './fingerprint.js';
 import type { CellKey, CompareOptions, CompareOutput } from './options.js';
 
-export { ALL_METHODS } from './arms/index.js';
 export { cellFileName } from './cells.js';
 export type { CellKey, CompareOptions, CompareOutput, CompareProgressEvent, BaselineName } from './options.js';
 export { ALL_BASELINES } from './options.js';
-
-function examplesOf(src: string | Example[], labels?: string[]): { examples: Example[]; labels: string[]; name: string } {
-  if (typeof src === 'string') {
-    const r = loadExamples(src, { task: 'classify', ...(labels ? { labels } : {}) });
-    return { ...r, name: src };
-  }
-  return { examples: src, labels: labels ?? [...new Set(src.map((e) => e.label ?? ''))].filter((l) => l).sort(), name: '(in memory)' };
-}
 
 export async function compare(o: CompareOptions): Promise<CompareOutput> {
   const task = loadTask(o);

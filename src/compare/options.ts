@@ -6,7 +6,7 @@ import type { Budget, CompareResults } from '../eval/results.js';
 import type { SelectionMethod } from '../icl/prompt.js';
 import type { Registry } from '../registry/registry.js';
 import type { ReportPaths } from '../report/report.js';
-import type { Method } from '../train/finetune.js';
+import type { Method } from '../train/methods/index.js';
 
 export type BaselineName = 'majority' | 'tfidf';
 export const ALL_BASELINES: readonly BaselineName[] = ['majority', 'tfidf'];

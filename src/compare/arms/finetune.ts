@@ -4,12 +4,11 @@ import * as path from 'node:path';
 import type { Budget } from '../../eval/results.js';
 import { TransformerModel, isHeadParam, isLoraParam } from '../../models/model.js';
 import { resolveModel } from '../../models/resolve.js';
-import { finetune, type Method } from '../../train/finetune.js';
+import { finetune } from '../../train/finetune.js';
+import { ALL_METHODS, type Method } from '../../train/methods/index.js';
 import type { Arm, ArmCell, ArmContext, ArmOutcome, ArmPlanner } from '../arm.js';
 import { modelFingerprint } from '../fingerprint.js';
 import { inputsOf, predictAll, singleQueryLatency } from '../measure.js';
-
-export const ALL_METHODS: readonly Method[] = ['full', 'lora', 'head'];
 
 const METHOD_LABEL: Record<Method, string> = { full: 'full', lora: 'LoRA', head: 'head-only' };
 

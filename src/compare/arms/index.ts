@@ -7,5 +7,3 @@ import { planMajorityArm } from './majority.js';
 import { planTfidfArm } from './tfidf.js';
 
 export const ARM_PLANNERS: readonly ArmPlanner[] = [planIclArms, planFinetuneArms, planTfidfArm, planMajorityArm];
-
-export { ALL_METHODS } from './finetune.js';
