@@ -41,15 +41,15 @@ export function labelShares(gold: readonly string[], labels: readonly string[]):
 export function chooseMetric(gold: readonly string[], labels: readonly string[], requested?: MetricName | string): MetricChoice {
   if (requested !== undefined) {
     const name = parseMetric(requested, labels);
-    return { name, reason: `${metricTitle(name)} was asked for (--metric ${name})` };
+    return { name, reason: `asked for with --metric ${name}` };
   }
-  if (gold.length === 0) return { name: 'accuracy', reason: 'accuracy by default: no gold test labels to check the balance of' };
+  if (gold.length === 0) return { name: 'accuracy', reason: 'the default: no gold test labels to check the balance of' };
   const { top, topShare } = labelShares(gold, labels);
   const pct = `${(topShare * 100).toFixed(0)}%`;
   if (topShare > IMBALANCE_THRESHOLD) {
-    return { name: 'macro-f1', reason: `macro-F1 by default: the most frequent test label, "${top}", holds ${pct} of the test set (over ${IMBALANCE_THRESHOLD * 100}%), so always answering it would score ${pct} accuracy` };
+    return { name: 'macro-f1', reason: `the default on these labels: the most frequent test label, "${top}", holds ${pct} of the test set (over ${IMBALANCE_THRESHOLD * 100}%), so always answering it would score ${pct} accuracy` };
   }
-  return { name: 'accuracy', reason: `accuracy by default: the test labels are roughly balanced (the most frequent, "${top}", holds ${pct}; macro-F1 takes over above ${IMBALANCE_THRESHOLD * 100}%)` };
+  return { name: 'accuracy', reason: `the default on these labels: they are roughly balanced (the most frequent, "${top}", holds ${pct}; macro-F1 takes over above ${IMBALANCE_THRESHOLD * 100}%)` };
 }
 
 /** Short name for tables and axes: "accuracy", "macro-F1", "F1 of spam". */

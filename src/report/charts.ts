@@ -149,10 +149,13 @@ export function costAccuracySpec(results: CompareResults): TopLevelSpec {
   const colors = armColors(results);
   const kinds = new Map(results.arms.map((m) => [m.id, m.kind]));
   const metric = metricTitle(results.metric.name);
+  // Points of one arm that coincide (the majority baseline at every budget) get one budget label, not a smudge.
+  const placed = new Set<string>();
   const values = results.summary.map((r) => ({
     method: armLabel(results, r.arm),
     kind: kindName(kinds.get(r.arm)),
     budget: formatBudget(r.budget),
+    tag: ((key) => (placed.has(key) ? '' : (placed.add(key), formatBudget(r.budget))))(`${r.arm}|${r.mean.toFixed(3)}|${Math.log10(Math.max(r.p50Ms, 1e-3)).toFixed(1)}`),
     // Baselines answer in microseconds: clamp to the axis floor so that they show, at the far left.
     p50Ms: Math.max(r.p50Ms, 1e-3),
     flopsPerQuery: r.flopsPerQuery,
@@ -188,7 +191,7 @@ export function costAccuracySpec(results: CompareResults): TopLevelSpec {
       {
         name: 'costlabel',
         mark: { type: 'text', dx: 7, align: 'left', fontSize: 10, color: '#444' },
-        encoding: { x, y: { field: 'accuracy', type: 'quantitative' }, text: { field: 'budget' } },
+        encoding: { x, y: { field: 'accuracy', type: 'quantitative' }, text: { field: 'tag' } },
       },
     ],
     config: BASE_CONFIG,

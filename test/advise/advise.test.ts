@@ -213,7 +213,7 @@ test('imbalanced task: macro-F1 by default, the always-majority ICL arm is degen
   assert.ok(why, formatAdvice(a));
   assert.match(why.text, /^icl:builtin:tuneshot-base-lm is degenerate at every measured budget \(best: \d+\/class\): predicts "other" for 100% of test inputs \(gold: 9\d%\); try a bigger language model/);
   assert.ok(a.reasons.some((x) => x.rule === 'degenerate' && x.excludes === 'icl'));
-  assert.match(reasonOf(a, 'metric').text, /^ranked by macro-F1: macro-F1 by default/);
+  assert.match(reasonOf(a, 'metric').text, /^ranked by macro-F1: the default on these labels: the most frequent test label/);
   assert.ok(!a.reasons.some((x) => x.rule === 'quality'), 'no quality comparison against a degenerate arm');
 });
 

@@ -64,7 +64,7 @@ test('summarize: without gold, a t-interval over seeds; one seed gives a point',
 test('the primary metric: accuracy on balanced labels, macro-F1 above 60%, or the one asked for', () => {
   const balanced = chooseMetric(['a', 'b', 'a', 'b', 'a'], ['a', 'b']);
   assert.equal(balanced.name, 'accuracy');
-  assert.match(balanced.reason, /roughly balanced \(the most frequent, "a", holds 60%/);
+  assert.match(balanced.reason, /^the default on these labels: they are roughly balanced \(the most frequent, "a", holds 60%/);
   const skewed = chooseMetric(['a', 'a', 'a', 'a', 'b', 'a', 'a'], ['a', 'b']);
   assert.equal(skewed.name, 'macro-f1');
   assert.match(skewed.reason, /"a", holds 86% of the test set/);

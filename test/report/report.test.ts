@@ -140,7 +140,7 @@ test('report.html renders in headless Chromium with every chart and its marks', 
     assert.match(rec ?? '', /Recommendation: fine-tune/);
     const reasonCount = await page.locator('#advice li').count();
     assert.equal(reasonCount, advice.reasons.filter((r) => r.rule !== 'metric').length);
-    assert.match((await page.locator('#advice .metric').textContent()) ?? '', /^Ranked by accuracy: accuracy by default/);
+    assert.match((await page.locator('#advice .metric').textContent()) ?? '', /^Ranked by accuracy: the default on these labels: they are roughly balanced/);
     const order = await page.evaluate(() => {
       const a = document.querySelector('#advice')!.getBoundingClientRect().top;
       const c = document.querySelector('figure.chart')!.getBoundingClientRect().top;
@@ -218,7 +218,7 @@ test('an imbalanced task: the report says macro-F1 and why, marks the degenerate
     assert.equal(advice.recommendation, 'finetune');
     const paths = await writeReport(out, r, advice);
     const md = readFileSync(paths.markdown, 'utf8');
-    assert.match(md, /Ranked by macro-F1: macro-F1 by default: the most frequent test label, "other", holds 9\d% of the test set/);
+    assert.match(md, /Ranked by macro-F1: the default on these labels: the most frequent test label, "other", holds 9\d% of the test set/);
     assert.match(md, /\| arm \| budget \| seeds \| macro-F1 \| 95% interval \|/);
     const figures = md.slice(md.indexOf('## Figures'), md.indexOf('## Per-class'));
     const iclRows = figures.split('\n').filter((l) => l.startsWith('| icl:builtin:tuneshot-base-lm |'));
