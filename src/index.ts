@@ -20,6 +20,8 @@ export { pretrain } from './train/pretrain.js';
 export type { PretrainOptions, PretrainResult } from './train/pretrain.js';
 
 export * from './compare/index.js';
+export { MajorityClassifier, TfidfClassifier } from './classical/index.js';
+export type { TfidfClassifierOptions } from './classical/index.js';
 export * from './remote/index.js';
 export { distill, loadPool, formatSummary as formatDistillSummary, filterLabelled, openTeacher } from './distill/index.js';
 export type { DistillOptions, DistillResult, DistillSummary, StudentOptions, TeacherOptions, LabelledItem } from './distill/index.js';

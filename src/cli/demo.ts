@@ -6,7 +6,9 @@ import * as path from 'node:path';
 import type { Command } from 'commander';
 import { Option } from 'commander';
 import { compare } from '../compare/compare.js';
-import { formatAdvice } from '../advise/advise.js';
+import { fmtMs, formatAdvice } from '../advise/advise.js';
+import { flagMark } from '../eval/assess.js';
+import { armLabel } from '../eval/results.js';
 import { builtinDataset } from '../data/builtin.js';
 import type { Budget } from '../eval/results.js';
 import type { Method } from '../train/methods/index.js';
@@ -41,6 +43,7 @@ export function registerDemo(program: Command): void {
           `  data:    built-in SpamAssassin sample (${path.relative(process.cwd(), ds.train) || ds.train}); scored on a fixed random ${o.testLimit} of its 300 test emails to keep the demo short\n` +
           `  ICL:     ${o.iclModel}, ${DEMO.k} demonstrations from the labelled pool (0/class = zero-shot)\n` +
           `  fine-tune: ${o.ftModel} (${DEMO.methods.join(', ')})\n` +
+          `  baselines: majority label, TF-IDF + logistic regression (the floor any recommendation must clear)\n` +
           `  budgets: ${DEMO.budgets.join(', ')} labelled examples a class, ${DEMO.seeds} seeds each\n`,
       );
       const r = await compare({
@@ -50,8 +53,9 @@ export function registerDemo(program: Command): void {
       });
       console.log('');
       const rows = r.results.summary.map((s) => {
-        const label = r.results.methods.find((m) => m.id === s.method)?.label ?? s.method;
-        return `  ${label.padEnd(36)} ${String(s.budget).padStart(3)}/class  acc ${(s.meanAccuracy * 100).toFixed(1).padStart(5)}%  macro-F1 ${(s.meanMacroF1 * 100).toFixed(1).padStart(5)}%  p95 ${s.p95Ms.toFixed(0).padStart(4)} ms`;
+        const label = armLabel(r.results, s.arm);
+        const flag = flagMark(s);
+        return `  ${label.padEnd(36)} ${String(s.budget).padStart(3)}/class  acc ${(s.meanAccuracy * 100).toFixed(1).padStart(5)}%  macro-F1 ${(s.meanMacroF1 * 100).toFixed(1).padStart(5)}%  p95 ${fmtMs(s.p95Ms).padStart(8)}${flag ? `  (${flag})` : ''}`;
       });
       console.log(`Measured (mean over ${DEMO.seeds} seeds, ${r.results.task.testSize} test emails):\n${rows.join('\n')}\n`);
       console.log(formatAdvice(r.advice).trimEnd());
