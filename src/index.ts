@@ -11,6 +11,7 @@ export { HubError, hubCacheDir, parseHubRef, type HubOptions, type HubErrorKind 
 export { loadExamples, sampleBudget, DataError, shuffle, builtinDataset, corpusPath, buildCorpus, readTextStream, trainTokenizer } from './data/index.js';
 export type { Example, LoadOptions } from './data/index.js';
 export * from './predictor.js';
+export * from './export/index.js';
 export type { LanguageModel, ContinuationScore, GenerateOptions as LmGenerateOptions, Generation } from './icl/language-model.js';
 export { finetune, mergeLora } from './train/finetune.js';
 export type { FinetuneOptions, FinetuneResult } from './train/finetune.js';
@@ -21,4 +22,8 @@ export { pretrain } from './train/pretrain.js';
 export type { PretrainOptions, PretrainResult } from './train/pretrain.js';
 
 export * from './compare/index.js';
+export { MajorityClassifier, TfidfClassifier } from './classical/index.js';
+export type { TfidfClassifierOptions } from './classical/index.js';
 export * from './remote/index.js';
+export { distill, loadPool, formatSummary as formatDistillSummary, filterLabelled, openTeacher } from './distill/index.js';
+export type { DistillOptions, DistillResult, DistillSummary, StudentOptions, TeacherOptions, LabelledItem } from './distill/index.js';

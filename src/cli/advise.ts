@@ -3,7 +3,7 @@
 import * as path from 'node:path';
 import type { Command } from 'commander';
 import { advise, formatAdvice, type Constraints } from '../advise/advise.js';
-import { readResults } from '../eval/results.js';
+import { readResults } from '../eval/read.js';
 import { writeReport } from '../report/report.js';
 import { float, int } from './main.js';
 

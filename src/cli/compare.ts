@@ -1,8 +1,10 @@
-// `tuneshot compare`: fine-tuning versus in-context learning at several labelled-data budgets and
-// seeds, scored on one test set; writes results.json, report.html and summary.md, prints the advice.
+// `tuneshot compare`: fine-tuning versus in-context learning (and the majority and TF-IDF
+// baselines) at several labelled-data budgets and seeds, scored on one test set; writes
+// results.json, report.html and summary.md, prints the advice.
 import * as path from 'node:path';
 import type { Command } from 'commander';
-import { compare } from '../compare/compare.js';
+import { compare, ALL_BASELINES, type BaselineName } from '../compare/compare.js';
+import { parseMetric } from '../eval/metric.js';
 import { ALL_METHODS, type Method } from '../train/methods/index.js';
 import { formatAdvice } from '../advise/advise.js';
 import type { Budget } from '../eval/results.js';
@@ -23,6 +25,15 @@ export function parseMethods(v: string): Method[] {
   return ms as Method[];
 }
 
+/** "none" or a comma-separated list of baselines. */
+export function parseBaselines(v: string): BaselineName[] {
+  if (v.trim() === 'none') return [];
+  const bs = v.split(',').map((s) => s.trim()).filter((s) => s);
+  if (bs.length === 0) throw new Error(`--baselines takes none or a list of ${ALL_BASELINES.join(', ')}, got "${v}"`);
+  for (const b of bs) if (!(ALL_BASELINES as readonly string[]).includes(b)) throw new Error(`--baselines takes none or a list of ${ALL_BASELINES.join(', ')}, got "${b}"`);
+  return bs as BaselineName[];
+}
+
 /** "key=usd" (USD per 1,000 tokens), repeatable. */
 export function parsePrice(v: string, acc: Record<string, number> = {}): Record<string, number> {
   const i = v.lastIndexOf('=');
@@ -41,6 +52,8 @@ export function registerCompare(program: Command): void {
     .option('--icl <backend:model...>', 'ICL language models, e.g. builtin:tuneshot-base-lm, builtin:Qwen/Qwen2.5-0.5B-Instruct, llamacpp:/path.gguf, openai:gpt-4o-mini', [])
     .option('--ft <model...>', 'base models to fine-tune (folders, tuneshot-base-encoder or Hub ids)', [])
     .option('--methods <list>', 'fine-tuning methods', parseMethods, [...ALL_METHODS])
+    .option('--baselines <list>', `baselines beside the learned arms: none, or a list of ${ALL_BASELINES.join(', ')}`, parseBaselines, [...ALL_BASELINES])
+    .option('--metric <name>', 'primary metric for the advice and charts: accuracy, macro-f1 or f1:<label> (default: accuracy on balanced test labels, macro-F1 when one label holds over 60%)', (v: string) => parseMetric(v))
     .option('--budgets <list>', 'examples a class (0 = zero-shot ICL, all = whole training set)', parseBudgets, [0, 4, 16, 64, 'all'] as Budget[])
     .option('--seeds <n>', 'seeds a budget (each draws its own examples)', int, 3)
     .option('--k <n>', 'ICL demonstrations a prompt', int, 4)
@@ -50,7 +63,7 @@ export function registerCompare(program: Command): void {
     .option('--batch-size <n>', 'fine-tuning batch size', int, 8)
     .option('--lr <x>', 'fine-tuning learning rate (default per method)', float)
     .option('--test-limit <n>', 'score a fixed random subset of this many test examples', int)
-    .option('--price <key=usd>', 'USD per 1k tokens for a method id, backend, model or method (repeatable)', parsePrice, {})
+    .option('--price <key=usd>', 'USD per 1k tokens for an arm id, backend, model, fine-tuning method or kind (icl, ft, baseline) (repeatable)', parsePrice, {})
     .option('--labels <list>', 'closed label set (comma-separated; default: labels of the training set)')
     .requiredOption('--out <folder>', 'output folder (results.json, report.html, summary.md, cells/)')
     .option('--quiet', 'no progress output')
@@ -59,7 +72,7 @@ export function registerCompare(program: Command): void {
       if (!['random', 'balanced', 'knn'].includes(o.select)) throw new Error(`--select must be random, balanced or knn, got "${o.select}"`);
       const r = await compare({
         train: o.train, test: o.test, ...(o.dev ? { dev: o.dev } : {}), ...(o.labels ? { labels: String(o.labels).split(',') } : {}),
-        icl: o.icl, ft: o.ft, methods: o.methods, budgets: o.budgets, seeds: o.seeds, k: o.k, select: o.select, calibrate: !!o.calibrate,
+        icl: o.icl, ft: o.ft, methods: o.methods, baselines: o.baselines, ...(o.metric ? { metric: o.metric } : {}), budgets: o.budgets, seeds: o.seeds, k: o.k, select: o.select, calibrate: !!o.calibrate,
         ...(o.epochs !== undefined ? { epochs: { full: o.epochs, lora: o.epochs, head: o.epochs } } : {}),
         batchSize: o.batchSize, ...(o.lr !== undefined ? { lr: o.lr } : {}), ...(o.testLimit !== undefined ? { testLimit: o.testLimit } : {}),
         ...(Object.keys(o.price).length ? { prices: o.price } : {}),

@@ -6,11 +6,12 @@ import type { Command } from 'commander';
 import { loadExamples, type Example } from '../data/dataset.js';
 import { classificationMetrics, exactMatch } from '../eval/metrics.js';
 import { FineTunedGenerator, isClassifierFolder, loadClassifier } from '../train/adapted.js';
-import { loadPretrained, resolvePretrained } from '../models/pretrained.js';
 import { isRemoteModelFolder, loadRemoteClassifier } from '../remote/card.js';
 import type { Classifier } from '../predictor.js';
+import { loadPretrained, resolvePretrained } from '../models/pretrained.js';
 import { Progress } from '../util/progress.js';
-import { int } from './main.js';
+import { QUANTIZE_MODES, quantizeClassifier } from '../export/int8-classifier.js';
+import { int, Option } from './main.js';
 
 /** Write rows as JSON lines via a temporary sibling file and a rename: readers never see half a file. */
 export function writeJsonlAtomic(file: string, rows: Iterable<unknown>): void {
@@ -56,12 +57,17 @@ export function registerPredict(program: Command): void {
     .option('--text-field <name>', 'field holding the text', 'text')
     .option('--text-pair-field <name>', 'field holding the second text of a pair')
     .option('--label-field <name>', 'field holding the gold label', 'label')
+    .addOption(new Option('--quantize <mode>', 'classifiers: int8 MatMuls (faster on CPU, slightly different probabilities)').choices(QUANTIZE_MODES))
     .option('--quiet', 'no progress output')
     .action(async (o) => {
       const remote = isRemoteModelFolder(o.model); // fine-tuned remotely: predicted through its provider
-      if (!remote && !isClassifierFolder((await resolvePretrained(o.model, { quiet: !!o.quiet })).dir)) return predictGenerations(o);
+      if (remote && o.quantize) throw new Error(`--quantize ${o.quantize}: ${o.model} was fine-tuned remotely and is predicted through its provider`);
+      if (!remote && !isClassifierFolder((await resolvePretrained(o.model, { quiet: !!o.quiet })).dir)) {
+        if (o.quantize) throw new Error(`--quantize ${o.quantize} is for classifiers; ${o.model} is a language model (no id2label)`);
+        return predictGenerations(o);
+      }
       const inputs = readInputs(o.data, { textField: o.textField, textPairField: o.textPairField, labelField: o.labelField });
-      const clf: Classifier = remote ? await loadRemoteClassifier(o.model) : await loadClassifier(o.model);
+      const clf: Classifier = remote ? await loadRemoteClassifier(o.model) : o.quantize ? await quantizeClassifier(await loadClassifier(o.model), o.quantize) : await loadClassifier(o.model);
       const bs = Math.max(1, o.batchSize as number);
       const progress = new Progress({ total: inputs.length, label: 'predict', unit: 'ex/s', quiet: !!o.quiet });
       progress.start();

@@ -10,7 +10,8 @@ import { isPromptProgramFile, loadProgramClassifier } from '../icl/load-program.
 import { loadPretrained, resolvePretrained } from '../models/pretrained.js';
 import { serve } from '../serve/server.js';
 import { isClassifierFolder, loadClassifier } from '../train/adapted.js';
-import { int } from './main.js';
+import { QUANTIZE_MODES, quantizeClassifier, type QuantizeMode } from '../export/int8-classifier.js';
+import { int, Option } from './main.js';
 
 export interface ModelArg {
   name: string;
@@ -34,7 +35,7 @@ export interface LoadedModels {
   dispose(): Promise<void>;
 }
 
-export async function loadServedModels(args: string[], o: { backend?: string; baseURL?: string; apiKey?: string } = {}): Promise<LoadedModels> {
+export async function loadServedModels(args: string[], o: { backend?: string; baseURL?: string; apiKey?: string; quantize?: QuantizeMode } = {}): Promise<LoadedModels> {
   const languageModels: Record<string, LanguageModel> = {};
   const classifiers: Record<string, Classifier> = {};
   const kinds: LoadedModels['kinds'] = [];
@@ -59,9 +60,9 @@ export async function loadServedModels(args: string[], o: { backend?: string; ba
       }
       const dir = (await resolvePretrained(source)).dir;
       if (isClassifierFolder(dir)) {
-        const clf = await loadClassifier(dir);
+        const clf = o.quantize ? await quantizeClassifier(await loadClassifier(dir), o.quantize) : await loadClassifier(dir);
         classifiers[name] = clf;
-        kinds.push({ name, kind: 'classifier', id: clf.id });
+        kinds.push({ name, kind: o.quantize ? `classifier (${o.quantize})` : 'classifier', id: clf.id });
         continue;
       }
       const model = await loadPretrained(source);
@@ -93,11 +94,12 @@ export function registerServe(program: Command): void {
     .option('--queue-limit <n>', 'model requests admitted at once; beyond it 429', int, 64)
     .option('--timeout-ms <n>', 'per-request timeout (504; the generation is cancelled)', int, 60_000)
     .option('--max-tokens <n>', 'largest max_tokens a request may ask for', int, 512)
+    .addOption(new Option('--quantize <mode>', 'run fine-tuned classifiers with int8 MatMuls (language models stay float32)').choices(QUANTIZE_MODES))
     .option('--backend <spec>', 'language model of prompt.json files that record none (e.g. builtin:tuneshot-base-lm)')
     .option('--base-url <url>', 'base URL for an openai backend of prompt.json files')
     .option('--backend-api-key <key>', 'API key for an openai backend of prompt.json files')
     .action(async (o) => {
-      const loaded = await loadServedModels(o.model as string[], { backend: o.backend, baseURL: o.baseUrl, apiKey: o.backendApiKey });
+      const loaded = await loadServedModels(o.model as string[], { backend: o.backend, baseURL: o.baseUrl, apiKey: o.backendApiKey, quantize: o.quantize });
       const apiKey: string | undefined = o.apiKey ?? (process.env['TUNESHOT_API_KEY'] || undefined);
       let server;
       try {

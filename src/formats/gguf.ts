@@ -12,7 +12,8 @@
  */
 import { promises as fsp } from 'node:fs';
 import * as path from 'node:path';
-import { f32ToF16, f16ToF32, writeFileAtomic, type TensorInput } from './safetensors.js';
+import { writeFileAtomic, type TensorInput } from './safetensors.js';
+import { GGML_TYPE, GGML_TYPE_NAME, GGUF_FILE_TYPE, decodeGgml, encodeGgml, ggmlBytes, ggmlTypeFor, type GgmlType, type GgufQuant } from './gguf-quant.js';
 import { readJson, tokenContent } from './tokenizer.js';
 import { readCheckpoint } from './checkpoint.js';
 import { FAMILIES, familyOf } from '../models/families/index.js';
@@ -37,9 +38,7 @@ export type GgufKV =
   | { key: string; type: GgufScalarType; value: GgufScalar }
   | { key: string; type: 'array'; itemType: GgufScalarType; value: readonly GgufScalar[] };
 
-/** ggml tensor types written here. */
-export type GgmlType = 'F32' | 'F16';
-export const GGML_TYPE: Record<GgmlType, number> = { F32: 0, F16: 1 };
+export { GGML_TYPE, type GgmlType, type GgufQuant } from './gguf-quant.js';
 
 export interface GgufTensor {
   name: string;
@@ -154,15 +153,10 @@ function writeScalar(w: ByteWriter, type: GgufScalarType, v: GgufScalar, key: st
   }
 }
 
-const ELEM_SIZE: Record<GgmlType, number> = { F32: 4, F16: 2 };
-
 function tensorBytes(t: GgufTensor): Uint8Array {
   const n = t.shape.reduce((a, b) => a * b, 1);
   if (n !== t.data.length) throw new Error(`GGUF tensor "${t.name}": shape [${t.shape.join(', ')}] has ${n} elements but data has ${t.data.length}`);
-  if (t.type === 'F32') return new Uint8Array(t.data.buffer, t.data.byteOffset, t.data.byteLength);
-  const out = new Uint16Array(n);
-  for (let i = 0; i < n; i++) out[i] = f32ToF16(t.data[i]!);
-  return new Uint8Array(out.buffer);
+  return encodeGgml(t.type, t.data, `GGUF tensor "${t.name}"`);
 }
 
 /** Serialize a GGUF v3 file into chunks. */
@@ -305,19 +299,17 @@ export async function readGgufHeader(file: string): Promise<GgufHeader> {
   return { version, metadata, tensors, alignment, dataOffset };
 }
 
-/** Read one tensor's data (F32 or F16) from a GGUF file as Float32 (for tests). */
+/** Read one tensor's data (F32, F16, Q8_0 or Q4_0, dequantized) from a GGUF file as Float32 (for tests). */
 export async function readGgufTensor(file: string, name: string): Promise<Float32Array> {
   const h = await readGgufHeader(file);
   const info = h.tensors.find((t) => t.name === name);
   if (!info) throw new Error(`${file}: no tensor "${name}"`);
   const n = info.shape.reduce((a, b) => a * b, 1);
+  const type = GGML_TYPE_NAME[info.type];
+  if (!type) throw new Error(`${file}: tensor "${name}" has unsupported ggml type ${info.type}`);
   const buf = await fsp.readFile(file);
   const start = h.dataOffset + info.offset;
-  const out = new Float32Array(n);
-  if (info.type === 0) new Uint8Array(out.buffer).set(buf.subarray(start, start + n * 4));
-  else if (info.type === 1) for (let i = 0; i < n; i++) out[i] = f16ToF32(buf.readUInt16LE(start + i * 2));
-  else throw new Error(`${file}: tensor "${name}" has unsupported ggml type ${info.type}`);
-  return out;
+  return decodeGgml(type, buf.subarray(start, start + ggmlBytes(type, n)), n);
 }
 
 // ---------------------------------------------------------------------------
@@ -325,8 +317,10 @@ export async function readGgufTensor(file: string, name: string): Promise<Float3
 // ---------------------------------------------------------------------------
 
 export interface CheckpointToGgufOptions {
-  /** Type of 2-D weight matrices: 'F32' (default) or 'F16'. 1-D tensors are always F32. */
-  dtype?: GgmlType;
+  /** Encoding of the weight matrices (default f32); norms, biases and 1-D tensors stay F32 (see ggmlTypeFor). */
+  quant?: GgufQuant;
+  /** @deprecated the same as quant 'f32' / 'f16'. */
+  dtype?: 'F32' | 'F16';
   /** BERT pooling: 'none' | 'mean' | 'cls' | 'last' (default 'cls'). */
   pooling?: 'none' | 'mean' | 'cls' | 'last';
   /** general.name (default: config._name_or_path or the model type). */
@@ -336,7 +330,6 @@ export interface CheckpointToGgufOptions {
   alignment?: number;
 }
 
-const POOLING = { none: 0, mean: 1, cls: 2, last: 3 } as const;
 
 type AnyTensor = TensorInput & { shape: readonly number[] };
 type Tensors = Map<string, AnyTensor> | Record<string, AnyTensor>;
@@ -514,7 +507,7 @@ export async function convertCheckpoint(config: Record<string, unknown>, tensors
   md.string('general.architecture', mapping.arch);
   md.string('general.name', opts.name ?? (typeof config['_name_or_path'] === 'string' && config['_name_or_path'] ? config['_name_or_path'] : modelType));
   md.uint32('general.alignment', opts.alignment ?? 32);
-  md.uint32('general.file_type', (opts.dtype ?? 'F32') === 'F16' ? 1 : 0);
+  md.uint32('general.file_type', GGUF_FILE_TYPE[quantOf(opts)]);
   const out: GgufConversion['tensors'] = [];
   const { vocabSize } = mapping.convert({
     config, md, pooling: opts.pooling ?? 'cls',
@@ -531,7 +524,9 @@ export async function convertCheckpoint(config: Record<string, unknown>, tensors
   return { arch: mapping.arch, metadata: md, tensors: out };
 }
 
-/** Convert a Hugging Face checkpoint to a GGUF file llama.cpp can load (F32, or F16 matrices). Returns what was written. */
+const quantOf = (opts: CheckpointToGgufOptions): GgufQuant => opts.quant ?? (opts.dtype === 'F16' ? 'f16' : 'f32');
+
+/** Convert a Hugging Face checkpoint to a GGUF file llama.cpp can load (F32, F16, Q8_0 or Q4_0 matrices). Returns what was written. */
 export async function checkpointToGguf(
   config: Record<string, unknown>,
   tensors: Tensors,
@@ -540,11 +535,14 @@ export async function checkpointToGguf(
   opts: CheckpointToGgufOptions = {},
 ): Promise<GgufFile> {
   const conv = await convertCheckpoint(config, tensors, tokenizerDir, opts);
-  const dtype = opts.dtype ?? 'F32';
-  const file: GgufFile = {
-    metadata: conv.metadata,
-    tensors: conv.tensors.map((t) => ({ name: t.name, shape: [...t.hfShape].reverse(), type: t.hfShape.length >= 2 ? dtype : 'F32', data: t.data })),
-  };
+  const quant = quantOf(opts);
+  // Tensor types as llama.cpp's quantizer picks them; the output projection is the token embedding when there is none.
+  const hasOutput = conv.tensors.some((t) => t.name === 'output.weight');
+  const out: GgufTensor[] = conv.tensors.map((t) => {
+    const shape = [...t.hfShape].reverse();
+    return { name: t.name, shape, type: ggmlTypeFor(quant, t.name, shape, t.name === 'output.weight' || (!hasOutput && t.name === 'token_embd.weight')), data: t.data };
+  });
+  const file: GgufFile = { metadata: conv.metadata, tensors: out };
   await writeGguf(outPath, file);
   return file;
 }

@@ -73,8 +73,8 @@ export interface ModelFamily {
   isHeadParam(name: string): boolean;
   /** transformers class names written to config.json "architectures". */
   architectures: { classify: string; lm: string };
-  /** Modules LoRA adapts by default (PEFT's target_modules), or why LoRA is not available. */
-  lora: { targets: string[] } | { unsupported: string };
+  /** Modules LoRA adapts by default (PEFT's target_modules; fanInFanOut when they store weights [in, out]), or why LoRA is not available. */
+  lora: { targets: string[]; fanInFanOut?: boolean } | { unsupported: string };
   /** GGUF export for llama.cpp, when llama.cpp has the architecture. */
   gguf?: GgufMapping;
 }

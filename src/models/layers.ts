@@ -26,6 +26,8 @@ export interface LoraSpec {
   dropout: number;
   /** Module name suffixes, as PEFT's target_modules (e.g. "query", "value", "q_proj"). */
   targetModules: string[];
+  /** PEFT's fan_in_fan_out: the adapted weights are stored [in, out] (GPT-2's Conv1D), not [out, in]. */
+  fanInFanOut?: boolean;
 }
 
 export function isLoraTarget(module: string, spec: LoraSpec): boolean {
@@ -51,18 +53,23 @@ export class Builder {
   /** torch.nn.Linear: weight stored [out, in]. */
   linear(x: Tensor, name: string, inDim: number, outDim: number, bias = true): Tensor {
     let y = o.matmul(x, o.transpose(this.p(`${name}.weight`, [outDim, inDim]), [1, 0]));
-    if (this.lora && isLoraTarget(name, this.lora)) {
-      // W x + (alpha / r) B A dropout(x), with A [r, in] and B [out, r] named as PEFT names them.
-      const a = this.p(`${name}.lora_A.weight`, [this.lora.r, inDim]), b = this.p(`${name}.lora_B.weight`, [outDim, this.lora.r]);
-      const low = o.matmul(o.matmul(this.dropout(x, this.lora.dropout), o.transpose(a, [1, 0])), o.transpose(b, [1, 0]));
-      y = o.add(y, o.mul(low, this.lora.alpha / this.lora.r));
-    }
+    if (this.lora && isLoraTarget(name, this.lora)) y = o.add(y, this.loraDelta(x, name, inDim, outDim)); // W x + (alpha / r) B A dropout(x)
     return bias ? o.add(y, this.p(`${name}.bias`, [outDim])) : y;
   }
 
-  /** GPT-2's Conv1D: weight stored [in, out]. */
+  /** GPT-2's Conv1D: weight stored [in, out]. LoRA as PEFT applies it with fan_in_fan_out: A [r, in], B [out, r], as for linear. */
   conv1d(x: Tensor, name: string, inDim: number, outDim: number): Tensor {
-    return o.add(o.matmul(x, this.p(`${name}.weight`, [inDim, outDim])), this.p(`${name}.bias`, [outDim]));
+    let y = o.matmul(x, this.p(`${name}.weight`, [inDim, outDim]));
+    if (this.lora && isLoraTarget(name, this.lora)) y = o.add(y, this.loraDelta(x, name, inDim, outDim));
+    return o.add(y, this.p(`${name}.bias`, [outDim]));
+  }
+
+  /** (alpha / r) B A dropout(x), with A [r, in] and B [out, r] named as PEFT names them. */
+  private loraDelta(x: Tensor, name: string, inDim: number, outDim: number): Tensor {
+    const spec = this.lora!;
+    const a = this.p(`${name}.lora_A.weight`, [spec.r, inDim]), b = this.p(`${name}.lora_B.weight`, [outDim, spec.r]);
+    const low = o.matmul(o.matmul(this.dropout(x, spec.dropout), o.transpose(a, [1, 0])), o.transpose(b, [1, 0]));
+    return o.mul(low, spec.alpha / spec.r);
   }
 
   /** torch.nn.LayerNorm over the hidden size; `bias: false` for LayerNorm(..., bias=False) (a zero constant). */

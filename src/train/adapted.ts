@@ -11,6 +11,8 @@ export interface ClassifierOptions {
   pooling?: 'cls' | 'mean';
   maxLength: number;
   batchSize?: number;
+  /** Another way to compute the logits of a batch (the int8 graph of src/export/int8-classifier.ts). */
+  logits?: { kind: string; run(texts: string[], pairs: (string | undefined)[]): Promise<Float32Array[]> };
 }
 
 /** Predictions from classification logits: probabilities by label (softmax) and the most probable label. */
@@ -28,12 +30,12 @@ export function softmaxRows(logits: Float32Array[], labels: readonly string[]): 
 export class FineTunedClassifier implements Classifier {
   readonly id: string;
   constructor(readonly model: TransformerModel, readonly labels: readonly string[], readonly options: ClassifierOptions) {
-    this.id = `ft:${options.method ?? 'full'}:${model.name}`;
+    this.id = `ft:${options.method ?? 'full'}:${model.name}${options.logits ? `:${options.logits.kind}` : ''}`;
   }
 
   async predict(inputs: PredictInput[]): Promise<Prediction[]> {
     if (inputs.length === 0) return [];
-    const logits = await forwardTexts(this.model, inputs.map((i) => i.text), {
+    const logits = this.options.logits ? await this.options.logits.run(inputs.map((i) => i.text), inputs.map((i) => i.textPair)) : await forwardTexts(this.model, inputs.map((i) => i.text), {
       head: 'cls', numLabels: this.labels.length, pooling: this.options.pooling, pairs: inputs.map((i) => i.textPair),
       maxLength: this.options.maxLength, batchSize: this.options.batchSize ?? 32,
     });

@@ -1,10 +1,53 @@
 // GPT-2 (transformers' modeling_gpt2): learned positions, pre-LayerNorm blocks, tanh GELU, the
 // fused q/k/v projection "attn.c_attn" stored as Conv1D ([in, out]). Parameters "transformer.*",
-// the LM head tied to "transformer.wte", classification "score" on the last token.
+// the LM head tied to "transformer.wte", classification "score" on the last token; LoRA on c_attn
+// with PEFT's fan_in_fan_out. GGUF: llama.cpp's
+// "gpt2" architecture (fused attn_qkv; Conv1D weights transposed to [out, in]).
 import { ops as o, type Tensor } from '../../engine/index.js';
 import { commonFields, num, opt } from '../config-fields.js';
-import type { ModelFamily } from '../family.js';
+import type { GgufContext, ModelFamily } from '../family.js';
 import { activation, attend, causalLmLogits, lastTokenScore, splitHeads, withPast } from '../layers.js';
+
+/** llama.cpp's gpt2 architecture; base checkpoints name the body without "transformer.". */
+function gpt2ToGguf(c: GgufContext) {
+  const arch = 'gpt2';
+  const nLayer = c.num('n_layer');
+  const hidden = c.num('n_embd');
+  const pre = c.has('transformer.wte.weight') ? 'transformer.' : '';
+  const embed = c.take(`${pre}wte.weight`)!;
+  c.md.uint32(`${arch}.context_length`, c.num('n_positions', c.num('n_ctx', 1024)));
+  c.md.uint32(`${arch}.embedding_length`, hidden);
+  c.md.uint32(`${arch}.feed_forward_length`, c.num('n_inner', 4 * hidden));
+  c.md.uint32(`${arch}.block_count`, nLayer);
+  c.md.uint32(`${arch}.attention.head_count`, c.num('n_head'));
+  c.md.float32(`${arch}.attention.layer_norm_epsilon`, c.num('layer_norm_epsilon', 1e-5));
+  // [in, out] -> [out, in] (torch.nn.Linear's layout, which llama.cpp's matrices follow).
+  const conv1d = (gguf: string, hf: string) => {
+    const w = c.take(`${hf}.weight`)!;
+    const [inn, outDim] = w.shape as [number, number];
+    const t = new Float32Array(w.data.length);
+    for (let i = 0; i < inn; i++) for (let o = 0; o < outDim; o++) t[o * inn + i] = w.data[i * outDim + o]!;
+    c.put(`${gguf}.weight`, { shape: [outDim, inn], data: t });
+    c.put(`${gguf}.bias`, c.take(`${hf}.bias`)!);
+  };
+  const norm = (gguf: string, hf: string) => {
+    c.put(`${gguf}.weight`, c.take(`${hf}.weight`)!);
+    c.put(`${gguf}.bias`, c.take(`${hf}.bias`)!);
+  };
+  c.put('token_embd.weight', embed); // also the output projection (tied): llama.cpp's gpt2 uses it when output.weight is absent
+  c.put('position_embd.weight', c.take(`${pre}wpe.weight`)!);
+  for (let i = 0; i < nLayer; i++) {
+    const p = `${pre}h.${i}.`, g = `blk.${i}.`;
+    norm(`${g}attn_norm`, `${p}ln_1`);
+    conv1d(`${g}attn_qkv`, `${p}attn.c_attn`);
+    conv1d(`${g}attn_output`, `${p}attn.c_proj`);
+    norm(`${g}ffn_norm`, `${p}ln_2`);
+    conv1d(`${g}ffn_up`, `${p}mlp.c_fc`);
+    conv1d(`${g}ffn_down`, `${p}mlp.c_proj`);
+  }
+  norm('output_norm', `${pre}ln_f`);
+  return { vocabSize: embed.shape[0]! };
+}
 
 export const gpt2: ModelFamily = {
   name: 'gpt2',
@@ -50,5 +93,6 @@ export const gpt2: ModelFamily = {
   classifierHead: (b, h, numLabels, _pooling, inputs) => lastTokenScore(b, h, inputs.lastIndex(), numLabels),
   isHeadParam: (n) => /^(score|lm_head)\./.test(n),
   architectures: { classify: 'GPT2ForSequenceClassification', lm: 'GPT2LMHeadModel' },
-  lora: { unsupported: 'LoRA on GPT-2 (Conv1D layers) is not supported yet; use a Llama/Qwen-family decoder or method full/head' },
+  lora: { targets: ['c_attn'], fanInFanOut: true }, // Conv1D weights are [in, out]: PEFT's fan_in_fan_out
+  gguf: { arch: 'gpt2', convert: gpt2ToGguf },
 };

@@ -6,6 +6,7 @@ import { Builder } from '../../models/layers.js';
 import type { TransformerModel } from '../../models/model.js';
 import { decoderFeeds, encoderFeeds } from '../../models/inference.js';
 import { accuracy, saveModelFolder, taskHead, type FinetuneMethod } from './method.js';
+import { softLoss, targetFeed } from '../soft-labels.js';
 
 export function headMethod(options: { task: 'classify' | 'generate' }): FinetuneMethod {
   if (options.task !== 'classify') throw new Error('head-only fine-tuning is for classification; use full or lora for generate');
@@ -20,12 +21,15 @@ export function headMethod(options: { task: 'classify' | 'generate' }): Finetune
       const features = (exs: Example[]) => featuresOf(model, exs, run.pooling, run.maxLength);
       const train = await features(run.train.examples);
       const dev = run.dev ? await features(run.dev.examples) : undefined;
-      const head = headGraph(model, numLabels, run.dropout);
+      const soft = run.train.rows[0]?.target !== undefined;
+      const head = headGraph(model, numLabels, run.dropout, soft);
       const bodyTokens = run.train.rows.reduce((a, r) => a + r.ids.length, 0);
       return {
         loss: head.loss,
         trainable: head.graph.params,
-        feeds: (batch) => headFeeds(batch.map((i) => train[i]!), batch.map((i) => run.train.rows[i]!.label)),
+        feeds: (batch) => soft
+          ? { ...headFeeds(batch.map((i) => train[i]!)), label_probs: targetFeed(batch.map((i) => run.train.rows[i]!.target!)) }
+          : headFeeds(batch.map((i) => train[i]!), batch.map((i) => run.train.rows[i]!.label)),
         devScore: async () => accuracy(await headLogits(model, numLabels, dev!), run.labels, run.dev!.examples),
         flops: () => 2 * model.numParams() * bodyTokens, // one forward pass through the body for the cached features
       };
@@ -63,7 +67,7 @@ async function featuresOf(model: TransformerModel, exs: Example[], pooling: 'cls
 }
 
 /** The classification head alone, fed pooled features as a length-1 sequence: same parameter names as the full model. */
-function headGraph(model: TransformerModel, numLabels: number, dropout = false) {
+function headGraph(model: TransformerModel, numLabels: number, dropout = false, soft = false) {
   const g = new Graph();
   const b = new Builder(g, model.config, dropout, 0);
   const feats = g.input('features', 'float32', ['batch', 1, model.config.hidden]);
@@ -72,8 +76,8 @@ function headGraph(model: TransformerModel, numLabels: number, dropout = false) 
     mask: () => { throw new Error('head-only features are pooled already'); },
     lastIndex: () => g.input('last_index', 'int64', ['batch']),
   });
-  const labels = g.input('labels', 'int64', ['batch']);
-  return { graph: g, logits, loss: o.crossEntropy(logits, labels) };
+  const loss = soft ? softLoss(g, logits, numLabels) : o.crossEntropy(logits, g.input('labels', 'int64', ['batch']));
+  return { graph: g, logits, loss };
 }
 
 /** Feeds of the head graph for these features (and, to train, their label indices). */

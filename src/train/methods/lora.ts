@@ -19,8 +19,10 @@ export function defaultLoraTargets(family: ModelFamily): string[] {
 const trains = (name: string) => isLoraParam(name) || (isHeadParam(name) && !/^(lm_head|cls)\./.test(name));
 
 export function loraMethod(options: { family: ModelFamily; lora?: Partial<LoraSpec> }): FinetuneMethod {
-  if ('unsupported' in options.family.lora) throw new Error(options.family.lora.unsupported);
-  const spec: LoraSpec = { r: 8, alpha: 16, dropout: 0.05, targetModules: defaultLoraTargets(options.family), ...options.lora };
+  const lora = options.family.lora;
+  if ('unsupported' in lora) throw new Error(lora.unsupported);
+  // fan_in_fan_out (PEFT): the family stores the adapted weights [in, out] (GPT-2's Conv1D).
+  const spec: LoraSpec = { r: 8, alpha: 16, dropout: 0.05, targetModules: lora.targets, fanInFanOut: !!lora.fanInFanOut, ...options.lora };
   return {
     name: 'lora',
     defaultLr: 1e-3,
@@ -54,7 +56,7 @@ async function savePeftAdapter(dir: string, spec: LoraSpec, s: SaveInput): Promi
   }
   const adapterConfig = {
     peft_type: 'LORA', task_type: s.task === 'classify' ? 'SEQ_CLS' : 'CAUSAL_LM', r: spec.r, lora_alpha: spec.alpha, lora_dropout: spec.dropout,
-    target_modules: spec.targetModules, modules_to_save: [...saveModules], base_model_name_or_path: s.baseName ?? null, bias: 'none', inference_mode: true, fan_in_fan_out: false,
+    target_modules: spec.targetModules, modules_to_save: [...saveModules], base_model_name_or_path: s.baseName ?? null, bias: 'none', inference_mode: true, fan_in_fan_out: spec.fanInFanOut ?? false,
   };
   await writeCheckpoint(dir, { config: {}, tensors: {}, extraFiles: { 'adapter_config.json': JSON.stringify(adapterConfig, null, 2), 'adapter_model.safetensors': serializeSafetensors(adapter) } });
 }
@@ -70,12 +72,14 @@ export function mergeLora(model: TransformerModel, spec: LoraSpec): TransformerM
     const mod = n.replace(/\.weight$/, '');
     const A = model.params.get(`${mod}.lora_A.weight`), B = model.params.get(`${mod}.lora_B.weight`);
     if (n.endsWith('.weight') && A && B) {
-      const [out, inn] = v.shape as [number, number];
+      const out = B.shape[0]!, inn = A.shape[1]!;
+      // W [out, in] (Linear) or [in, out] (Conv1D, fan_in_fan_out): element (i, j) of B A lands at i*in+j or j*out+i.
+      const [rowStride, colStride] = spec.fanInFanOut ? [1, out] : [inn, 1];
       const a = A.data as Float32Array, b = B.data as Float32Array;
       for (let i = 0; i < out; i++) for (let k = 0; k < spec.r; k++) {
         const bik = b[i * spec.r + k]! * scale;
         if (bik === 0) continue;
-        for (let j = 0; j < inn; j++) data[i * inn + j] = data[i * inn + j]! + bik * a[k * inn + j]!;
+        for (let j = 0; j < inn; j++) data[i * rowStride + j * colStride] = data[i * rowStride + j * colStride]! + bik * a[k * inn + j]!;
       }
     }
     store.set(n, v.shape, data);
