@@ -183,5 +183,5 @@ test('modernbert: Hugging Face parameter names, save/load round trip, LoRA fine-
   assert.equal(saved.config.raw['classifier_pooling'], 'mean');
   assert.deepEqual(saved.config.raw['architectures'], ['ModernBertForSequenceClassification']);
   const ck = await readCheckpoint(path.join(dir, 'hf'));
-  await assert.rejects(checkpointToGguf(ck.config, ck.tensors, path.join(dir, 'hf'), path.join(dir, 'x.gguf')), /GGUF export: unsupported model_type "modernbert" \(supported: bert, llama, mistral, qwen2, qwen3\)/);
+  await assert.rejects(checkpointToGguf(ck.config, ck.tensors, path.join(dir, 'hf'), path.join(dir, 'x.gguf')), /GGUF export: unsupported model_type "modernbert" \(supported: bert, llama, mistral, qwen2, qwen3, gpt2\)/);
 });
