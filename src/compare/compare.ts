@@ -26,7 +26,8 @@ import { continuationFor, createPromptProgram, verbalize, type SelectionMethod }
 import { TransformerModel, isHeadParam, isLoraParam } from '../models/model.js';
 import { resolveModel } from '../models/resolve.js';
 import { hashInputs, openRegistry, type Registry } from '../registry/registry.js';
-import { writeFileAtomic, writeReport, type ReportPaths } from '../report/report.js';
+import { writeReport, type ReportPaths } from '../report/report.js';
+import { writeFileAtomicSync as writeFileAtomic } from '../io/atomic.js';
 import { finetune, type Method } from '../train/finetune.js';
 import { Progress } from '../train/progress.js';
 

@@ -12,7 +12,8 @@
  */
 import { promises as fsp } from 'node:fs';
 import * as path from 'node:path';
-import { f32ToF16, f16ToF32, writeFileAtomic, type TensorInput } from './safetensors.js';
+import { f32ToF16, f16ToF32, type TensorInput } from './safetensors.js';
+import { writeFileAtomic } from '../io/atomic.js';
 import { readJson, tokenContent } from './tokenizer.js';
 
 export type GgufScalarType =

@@ -5,7 +5,8 @@ import { copyFileSync, existsSync, mkdirSync, readFileSync, statSync, writeFileS
 import * as path from 'node:path';
 import { AdamW, HostTensor, Trainer, mulberry32, subSeed } from '../engine/index.js';
 import { Tokenizer } from '../formats/tokenizer.js';
-import { readSafetensors, serializeSafetensors, writeFileAtomic } from '../formats/safetensors.js';
+import { readSafetensors, serializeSafetensors } from '../formats/safetensors.js';
+import { writeFileAtomic } from '../io/atomic.js';
 import { readTextStream } from '../data/corpus.js';
 import { trainTokenizer } from '../data/train-tokenizer.js';
 import { NAMED_SIZES, parseConfig } from '../models/config.js';
