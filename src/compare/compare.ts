@@ -28,6 +28,7 @@ import { resolveModel } from '../models/resolve.js';
 import { hashInputs, openRegistry, type Registry } from '../registry/registry.js';
 import { writeReport, type ReportPaths } from '../report/report.js';
 import { writeFileAtomicSync as writeFileAtomic } from '../io/atomic.js';
+import { validateCompareOptions } from '../options/validate.js';
 import { finetune, type Method } from '../train/finetune.js';
 import { Progress } from '../train/progress.js';
 
@@ -222,6 +223,7 @@ function metricsOf(gold: string[], pred: string[], labels: string[]): Cell['metr
 // The run.
 
 export async function compare(o: CompareOptions): Promise<CompareOutput> {
+  validateCompareOptions(o);
   const trainSet = examplesOf(o.train, o.labels);
   const labels = o.labels ?? trainSet.labels;
   const testAll = examplesOf(o.test, labels);

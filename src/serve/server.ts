@@ -28,6 +28,7 @@ import type { GenerateOptions, Generation, LanguageModel } from '../icl/language
 import { applyChatTemplate, simpleChatFormat, type ChatMessage } from '../icl/prompt.js';
 import { Batcher, type BatchingOptions } from './batcher.js';
 import { ServerMetrics } from './metrics.js';
+import { validateServerOptions } from '../options/validate.js';
 
 export interface ServerOptions {
   languageModels?: Record<string, LanguageModel>;
@@ -276,6 +277,7 @@ function sendEvent(stream: PassThrough, data: unknown): void {
 }
 
 export function createServer(options: ServerOptions = {}): FastifyInstance {
+  validateServerOptions(options);
   const lms = new Map(Object.entries(options.languageModels ?? {}));
   const classifiers = new Map(Object.entries(options.classifiers ?? {}));
   for (const name of lms.keys()) {

@@ -13,6 +13,7 @@ import { decoderFeeds, encoderFeeds, forwardTexts } from '../models/inference.js
 import { resolveModel } from '../models/resolve.js';
 import { FineTunedClassifier, FineTunedGenerator } from './adapted.js';
 import { Progress } from './progress.js';
+import { checkLoraTargets, validateFinetuneOptions } from '../options/validate.js';
 
 export type Method = 'full' | 'lora' | 'head';
 
@@ -115,6 +116,7 @@ function softmaxRows(logits: Float32Array[], labels: readonly string[]) {
 }
 
 export async function finetune(opts: FinetuneOptions): Promise<FinetuneResult> {
+  validateFinetuneOptions(opts);
   const task = opts.task ?? 'classify';
   const method = opts.method ?? 'full';
   const seed = opts.seed ?? 0;
@@ -160,6 +162,7 @@ export async function finetune(opts: FinetuneOptions): Promise<FinetuneResult> {
   const numLabels = labels.length;
   const headOpts = task === 'classify' ? { head: 'cls' as const, numLabels, pooling } : { head: 'clm' as const };
   model.ensureParams({ ...headOpts, lora: loraSpec }, seed);
+  if (loraSpec) checkLoraTargets(loraSpec.targetModules, model.params.names());
 
   const batchSize = opts.batchSize ?? 16;
   const epochs = opts.epochs ?? 3;

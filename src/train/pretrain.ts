@@ -7,6 +7,7 @@ import { AdamW, HostTensor, Trainer, mulberry32, subSeed } from '../engine/index
 import { Tokenizer } from '../formats/tokenizer.js';
 import { readSafetensors, serializeSafetensors } from '../formats/safetensors.js';
 import { writeFileAtomic } from '../io/atomic.js';
+import { validatePretrainOptions } from '../options/validate.js';
 import { readTextStream } from '../data/corpus.js';
 import { trainTokenizer } from '../data/train-tokenizer.js';
 import { NAMED_SIZES, parseConfig } from '../models/config.js';
@@ -213,6 +214,7 @@ async function evaluate(model: TransformerModel, held: Int32Array, bodyLen: numb
 
 /** Pre-train a base model; returns its metrics. Writes `out/` as a Hugging Face folder with a model card. */
 export async function pretrain(opts: PretrainOptions): Promise<PretrainResult> {
+  validatePretrainOptions(opts);
   const o = {
     vocabSize: 8192, seqLen: 128, batchSize: 32, accumulate: 1, lr: opts.objective === 'mlm' ? 1e-3 : 1e-3, schedule: 'linear' as const,
     weightDecay: 0.01, clipNorm: 1, maskProb: 0.15, wholeWordMask: false, heldOutEvery: 50, checkpointEvery: 200, seed: 0, ...opts,
