@@ -28,6 +28,7 @@ import { resolveModel } from '../models/resolve.js';
 import { hashInputs, openRegistry, type Registry } from '../registry/registry.js';
 import { writeReport, type ReportPaths } from '../report/report.js';
 import { writeFileAtomicSync as writeFileAtomic } from '../io/atomic.js';
+import { openOutputFolder, prepareOutputFolder, type OutputOptions } from '../io/output.js';
 import { validateCompareOptions } from '../options/validate.js';
 import { finetune, type Method } from '../train/finetune.js';
 import { Progress } from '../train/progress.js';
@@ -224,6 +225,8 @@ function metricsOf(gold: string[], pred: string[], labels: string[]): Cell['metr
 
 export async function compare(o: CompareOptions): Promise<CompareOutput> {
   validateCompareOptions(o);
+  const output: OutputOptions = { kind: 'compare', inputs: [o.train, o.test, o.dev, ...(o.ft ?? [])].map((p) => (typeof p === 'string' ? p : undefined)) };
+  prepareOutputFolder(o.out, output);
   const trainSet = examplesOf(o.train, o.labels);
   const labels = o.labels ?? trainSet.labels;
   const testAll = examplesOf(o.test, labels);
@@ -287,6 +290,7 @@ export async function compare(o: CompareOptions): Promise<CompareOutput> {
 
   const out = o.out;
   const cellsDir = path.join(out, 'cells');
+  openOutputFolder(out, output);
   mkdirSync(cellsDir, { recursive: true });
 
   const command = o.command ?? `tuneshot compare --train ${trainSet.name} --test ${testAll.name}${(o.icl ?? []).map((s) => ` --icl ${s}`).join('')}${(o.ft ?? []).map((s) => ` --ft ${s}`).join('')} --methods ${methods.join(',')} --budgets ${budgets.join(',')} --seeds ${seeds.length} --out ${out}`;

@@ -14,6 +14,7 @@ import { resolveModel } from '../models/resolve.js';
 import { FineTunedClassifier, FineTunedGenerator } from './adapted.js';
 import { Progress } from './progress.js';
 import { checkLoraTargets, validateFinetuneOptions } from '../options/validate.js';
+import { prepareOutputFolder, writeOutputFolder, type OutputOptions } from '../io/output.js';
 
 export type Method = 'full' | 'lora' | 'head';
 
@@ -28,6 +29,8 @@ export interface FinetuneOptions {
   /** Field names for file inputs (JSONL or CSV). */
   fields?: Pick<LoadOptions, 'textField' | 'textPairField' | 'labelField' | 'promptField' | 'completionField'>;
   out?: string;
+  /** Replace an earlier fine-tuned model in `out` (never anything tuneshot did not write). */
+  overwrite?: boolean;
   epochs?: number;
   maxSteps?: number;
   batchSize?: number;
@@ -117,6 +120,8 @@ function softmaxRows(logits: Float32Array[], labels: readonly string[]) {
 
 export async function finetune(opts: FinetuneOptions): Promise<FinetuneResult> {
   validateFinetuneOptions(opts);
+  const output: OutputOptions = { kind: 'finetune', overwrite: opts.overwrite, inputs: [opts.train, opts.dev, typeof opts.model === 'string' ? resolveModel(opts.model) : opts.model.sourceDir].map((p) => (typeof p === 'string' ? p : undefined)) };
+  if (opts.out) prepareOutputFolder(opts.out, output);
   const task = opts.task ?? 'classify';
   const method = opts.method ?? 'full';
   const seed = opts.seed ?? 0;
@@ -305,7 +310,7 @@ export async function finetune(opts: FinetuneOptions): Promise<FinetuneResult> {
     trainFlops, bestDev: dev ? bestDev : undefined, truncated, lossCurve,
   };
   if (opts.out) {
-    await saveFinetuned(result, opts.out, method, typeof opts.model === 'string' ? opts.model : model.sourceDir);
+    await writeOutputFolder(opts.out, output, (dir) => saveFinetuned(result, dir, method, typeof opts.model === 'string' ? opts.model : model.sourceDir));
     result.out = path.resolve(opts.out);
     if (work) rmSync(work, { recursive: true, force: true });
   }

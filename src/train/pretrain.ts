@@ -6,7 +6,8 @@ import * as path from 'node:path';
 import { AdamW, HostTensor, Trainer, mulberry32, subSeed } from '../engine/index.js';
 import { Tokenizer } from '../formats/tokenizer.js';
 import { readSafetensors, serializeSafetensors } from '../formats/safetensors.js';
-import { writeFileAtomic } from '../io/atomic.js';
+import { writeFileAtomic, writeFileSynced } from '../io/atomic.js';
+import { prepareOutputFolder, writeOutputFolder, type OutputOptions } from '../io/output.js';
 import { validatePretrainOptions } from '../options/validate.js';
 import { readTextStream } from '../data/corpus.js';
 import { trainTokenizer } from '../data/train-tokenizer.js';
@@ -20,6 +21,8 @@ export interface PretrainOptions {
   corpus: string[];
   textField?: string;
   out: string;
+  /** Replace an earlier pre-trained model in `out` (never anything tuneshot did not write). */
+  overwrite?: boolean;
   /**
    * Use this tokenizer folder instead of training one. (The Hugging Face trainer breaks frequency
    * ties in hash-map order, so two trainings on the same text can differ; pass a tokenizer to make
@@ -215,6 +218,8 @@ async function evaluate(model: TransformerModel, held: Int32Array, bodyLen: numb
 /** Pre-train a base model; returns its metrics. Writes `out/` as a Hugging Face folder with a model card. */
 export async function pretrain(opts: PretrainOptions): Promise<PretrainResult> {
   validatePretrainOptions(opts);
+  const output: OutputOptions = { kind: 'pretrain', overwrite: opts.overwrite, resume: opts.resume, inputs: [...opts.corpus, opts.tokenizer, opts.configPath] };
+  prepareOutputFolder(opts.out, output);
   const o = {
     vocabSize: 8192, seqLen: 128, batchSize: 32, accumulate: 1, lr: opts.objective === 'mlm' ? 1e-3 : 1e-3, schedule: 'linear' as const,
     weightDecay: 0.01, clipNorm: 1, maskProb: 0.15, wholeWordMask: false, heldOutEvery: 50, checkpointEvery: 200, seed: 0, ...opts,
@@ -344,12 +349,14 @@ export async function pretrain(opts: PretrainOptions): Promise<PretrainResult> {
   const heldOut = await evaluate(model, held, bodyLen, tok, o.objective, { ...o, batchSize: o.batchSize });
   const result: PretrainResult = { out, steps: state.step, tokensSeen: state.tokensSeen, wallSeconds: state.wallSeconds, params: model.numParams(), heldOut, losses: state.losses };
   if (state.step >= o.steps) {
-    await model.save(out, {
-      architecture: o.objective === 'mlm' ? 'BertForMaskedLM' : 'LlamaForCausalLM',
-      extraConfig: { tuneshot: { objective: o.objective, steps: state.step, tokens_seen: state.tokensSeen, seed: o.seed } },
+    await writeOutputFolder(out, output, async (dir) => {
+      await model.save(dir, {
+        architecture: o.objective === 'mlm' ? 'BertForMaskedLM' : 'LlamaForCausalLM',
+        extraConfig: { tuneshot: { objective: o.objective, steps: state.step, tokens_seen: state.tokensSeen, seed: o.seed } },
+      });
+      await writeFileSynced(path.join(dir, 'README.md'), modelCard(model, o, result, train.length));
+      await writeFileSynced(path.join(dir, 'pretrain_metrics.json'), JSON.stringify({ ...result, losses: undefined, out: undefined, lossCurve: result.losses.filter((_, i) => i % 10 === 0) }, null, 1));
     });
-    writeFileSync(path.join(out, 'README.md'), modelCard(model, o, result, train.length));
-    writeFileSync(path.join(out, 'pretrain_metrics.json'), JSON.stringify({ ...result, losses: undefined, out: undefined, lossCurve: result.losses.filter((_, i) => i % 10 === 0) }, null, 1));
   }
   return result;
 }
