@@ -154,8 +154,20 @@ export function parseResults(json: unknown): CompareResults {
   return res;
 }
 
+/** Read a results.json; every error names the file. */
 export function readResults(path: string): CompareResults {
-  return parseResults(JSON.parse(readFileSync(path, 'utf8')));
+  let json: unknown;
+  try {
+    json = JSON.parse(readFileSync(path, 'utf8'));
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    throw new Error(code ? `${path}: cannot read (${code === 'EISDIR' ? 'a folder; give its results.json' : code})` : `${path}: not JSON, not a compare results.json (${(e as Error).message})`);
+  }
+  try {
+    return parseResults(json);
+  } catch (e) {
+    throw new Error(`${path}: ${(e as Error).message}`);
+  }
 }
 
 // ---------------------------------------------------------------------------------------------
