@@ -12,7 +12,7 @@ import { existsSync, mkdirSync, readFileSync, readdirSync, statSync } from 'node
 import * as os from 'node:os';
 import * as path from 'node:path';
 import type { Example } from '../data/dataset.js';
-import { loadExamples, sampleBudget } from '../data/dataset.js';
+import { capBudgets, loadExamples, sampleBudget } from '../data/dataset.js';
 import { shuffle } from '../data/random.js';
 import { advise, type Advice, type Constraints } from '../advise/advise.js';
 import { classificationMetrics, percentile } from '../eval/metrics.js';
@@ -237,7 +237,9 @@ export async function compare(o: CompareOptions): Promise<CompareOutput> {
     ? shuffle(testAll.examples, 0x7e57).slice(0, o.testLimit)
     : testAll.examples;
   const gold = test.map((e) => e.label!);
-  const budgets = o.budgets ?? [0, 4, 16, 64, 'all'];
+  const capped = capBudgets(o.budgets ?? [0, 4, 16, 64, 'all'], trainSet.examples);
+  const budgets = capped.budgets;
+  if (capped.note && !o.quiet) process.stderr.write(`compare: ${capped.note}\n`);
   const seeds = typeof o.seeds === 'number' || o.seeds === undefined ? Array.from({ length: o.seeds ?? 3 }, (_, i) => i) : o.seeds;
   const methods = o.methods ?? [...ALL_METHODS];
   const k = o.k ?? 4;
@@ -257,6 +259,7 @@ export async function compare(o: CompareOptions): Promise<CompareOutput> {
     `ICL: each demonstration and the query are cut to an equal share of the language model's context window (prefix kept), so k demonstrations and the query fit`,
     `zero-shot ICL (budget 0) does not depend on the seed: computed once a run and shared by every seed`,
     `FLOPs per query: 2 x parameters x tokens processed (forward pass; ICL counts prompt + label tokens)`,
+    ...(capped.note ? [capped.note] : []),
     ...(test.length < testAll.examples.length ? [`test subset: ${test.length} of ${testAll.examples.length} examples (fixed random sample)`] : []),
   ];
 
