@@ -117,7 +117,8 @@ function* jsonlRows(path: string, content: string): Generator<{ row: Row; line: 
 function* csvRows(path: string, content: string): Generator<{ row: Row; line: number }> {
   let records: Array<{ record: string[]; line: number }>;
   try {
-    records = parseCsv(content, {
+    // CRLF as LF: csv-parse counts both characters of a CRLF inside quotes as line breaks.
+    records = parseCsv(content.replace(/\r\n/g, '\n'), {
       bom: true,
       skip_empty_lines: true,
       relax_column_count: true,
