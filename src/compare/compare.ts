@@ -225,7 +225,7 @@ function metricsOf(gold: string[], pred: string[], labels: string[]): Cell['metr
 
 export async function compare(o: CompareOptions): Promise<CompareOutput> {
   validateCompareOptions(o);
-  const output: OutputOptions = { kind: 'compare', inputs: [o.train, o.test, o.dev, ...(o.ft ?? [])].map((p) => (typeof p === 'string' ? p : undefined)) };
+  const output: OutputOptions = { kind: 'compare', inputs: [o.train, o.test, o.dev, ...(o.ft ?? []), ...(o.icl ?? []).map((s) => s.slice(s.indexOf(':') + 1))].map((p) => (typeof p === 'string' ? p : undefined)) };
   prepareOutputFolder(o.out, output);
   const trainSet = examplesOf(o.train, o.labels);
   const labels = o.labels ?? trainSet.labels;
