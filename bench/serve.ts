@@ -13,6 +13,7 @@ import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { generationBench } from './lib/serve-generation.js';
 import autocannon from 'autocannon';
 import { loadExamples } from '../src/data/dataset.js';
 import { finetune } from '../src/train/finetune.js';
@@ -139,7 +140,10 @@ async function main(): Promise<void> {
     console.log([line(rows[0]!), `|${widths.map((w) => '-'.repeat(w + 2)).join('|')}|`, ...rows.slice(1).map(line)].join('\n'));
     const total = Object.values(results).flatMap((r) => Object.values(r)).reduce((a, f) => a + f.errors, 0);
     if (total > 0) process.exitCode = 1;
-    console.log(JSON.stringify(results));
+    // Generation on the embedded decoder, streamed and not (lib/serve-generation.ts).
+    const generation = await generationBench(texts, log);
+    if (Object.values(generation).some((f) => f.errors > 0)) process.exitCode = 1;
+    console.log(JSON.stringify({ ...results, generation }));
   } finally {
     rmSync(work, { recursive: true, force: true });
   }

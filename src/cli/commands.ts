@@ -8,6 +8,7 @@ import { registerServe } from './serve.js';
 import { registerCompare } from './compare.js';
 import { registerAdvise, registerReport } from './advise.js';
 import { registerRuns } from './runs.js';
+import { registerJobs } from './jobs.js';
 import { registerDemo } from './demo.js';
 
 export const commands: Array<(program: Command) => void> = [
@@ -20,5 +21,6 @@ export const commands: Array<(program: Command) => void> = [
   registerAdvise,
   registerReport,
   registerRuns,
+  registerJobs,
   registerDemo,
 ];

@@ -4,11 +4,11 @@
 import * as path from 'node:path';
 import type { Command } from 'commander';
 import { InvalidArgumentError } from 'commander';
-import { compare, ALL_METHODS } from '../compare/compare.js';
+import { compare } from '../compare/compare.js';
+import { ALL_METHODS, type Method } from '../train/methods/index.js';
 import { formatAdvice } from '../advise/advise.js';
 import type { Budget } from '../eval/results.js';
 import type { SelectionMethod } from '../icl/prompt.js';
-import type { Method } from '../train/finetune.js';
 import { RANGES, describeRange, inRange } from '../options/ranges.js';
 import { commandLine, list, num, oneOf } from './args.js';
 

@@ -9,7 +9,7 @@ import { compare } from '../compare/compare.js';
 import { formatAdvice } from '../advise/advise.js';
 import { builtinDataset } from '../data/builtin.js';
 import type { Budget } from '../eval/results.js';
-import type { Method } from '../train/finetune.js';
+import type { Method } from '../train/methods/index.js';
 import { num } from './args.js';
 
 interface DemoCliOptions {

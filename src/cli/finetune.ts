@@ -5,12 +5,16 @@ import * as path from 'node:path';
 import type { Command } from 'commander';
 import { trackRun } from '../registry/track.js';
 import { loadExamples, type LoadOptions } from '../data/dataset.js';
-import { finetune, type Method } from '../train/finetune.js';
+import { finetune } from '../train/finetune.js';
+import type { Method } from '../train/methods/index.js';
 import { prepareOutputFolder } from '../io/output.js';
 import { resolveModel } from '../models/resolve.js';
 import { commandLine, list, num, oneOf } from './args.js';
+import { addRemoteOptions, finetuneRemote } from './finetune-remote.js';
 
 interface FinetuneCliOptions {
+  /** finetune --remote (./finetune-remote.ts adds its options and checks them). */
+  remote?: string;
   model: string;
   train: string;
   dev?: string;
@@ -41,7 +45,7 @@ interface FinetuneCliOptions {
 }
 
 export function registerFinetune(program: Command): void {
-  program
+  const cmd = program
     .command('finetune')
     .description('fine-tune a model (full, LoRA or head-only) for classification or generation')
     .requiredOption('--model <model>', 'model folder or embedded model name (tuneshot-base-encoder, tuneshot-base-lm)')
@@ -71,7 +75,8 @@ export function registerFinetune(program: Command): void {
     .option('--quiet', 'no progress output')
     .option('--checkpoint-every <n>', 'steps between resumable checkpoints (in <out>.work)', num('checkpointEvery'))
     .option('--resume', 'continue from the last checkpoint in <out>.work')
-    .action(async (o: FinetuneCliOptions) => {
+    .action(async (o: FinetuneCliOptions, self: Command) => {
+      if (o.remote !== undefined) return finetuneRemote(o, self);
       const task = o.task;
       const fields: Omit<LoadOptions, 'task'> = {
         textField: o.textField, labelField: o.labelField, promptField: o.promptField, completionField: o.completionField,
@@ -96,4 +101,5 @@ export function registerFinetune(program: Command): void {
       const loss = r.lossCurve.length ? `, final loss ${r.lossCurve[r.lossCurve.length - 1]!.toFixed(4)}` : '';
       console.log(`${r.out}: ${o.method} ${task}, ${r.steps} steps (${r.epochs.toFixed(2)} epochs), ${r.trainSeconds.toFixed(1)} s, ${r.examplesPerSecond.toFixed(1)} ex/s${loss}${dev_}${task === 'classify' ? `, labels ${r.labels.join(', ')}` : ''}`);
     });
+  addRemoteOptions(cmd);
 }

@@ -14,7 +14,7 @@ import { saveProgramWithBackend } from '../icl/load-program.js';
 import type { SelectionMethod } from '../icl/prompt.js';
 import { runIcl, type GenerationMetrics } from '../icl/run.js';
 import type { ClassificationMetrics } from '../eval/metrics.js';
-import { Progress } from '../train/progress.js';
+import { Progress } from '../util/progress.js';
 import { writeJsonlAtomic } from '../io/atomic.js';
 import { prepareOutputFile } from '../io/output.js';
 import { commandLine, list, num, oneOf } from './args.js';

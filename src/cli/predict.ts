@@ -7,9 +7,11 @@ import type { Command } from 'commander';
 import { loadExamples } from '../data/dataset.js';
 import { classificationMetrics, exactMatch } from '../eval/metrics.js';
 import { FineTunedGenerator, loadClassifier } from '../train/adapted.js';
+import { isRemoteModelFolder, loadRemoteClassifier } from '../remote/card.js';
+import type { Classifier } from '../predictor.js';
 import { TransformerModel } from '../models/model.js';
 import { resolveModel } from '../models/resolve.js';
-import { Progress } from '../train/progress.js';
+import { Progress } from '../util/progress.js';
 import { writeJsonlAtomic } from '../io/atomic.js';
 import { prepareOutputFile } from '../io/output.js';
 import { num } from './args.js';
@@ -51,18 +53,28 @@ export function registerPredict(program: Command): void {
     .option('--label-field <name>', 'field holding the gold label', 'label')
     .option('--quiet', 'no progress output')
     .action(async (o: PredictCliOptions) => {
-      const dir = resolveModel(o.model);
-      const what = modelKind(dir);
-      if (what.kind === 'encoder') {
+      // Fine-tuned remotely: predicted through its provider; its labels are in its card.
+      const remote = isRemoteModelFolder(o.model);
+      const dir = remote ? path.resolve(o.model) : resolveModel(o.model);
+      const what = remote ? undefined : modelKind(dir);
+      if (what?.kind === 'encoder') {
         throw new Error(`${o.model}: a base encoder without a classification head (no id2label in config.json), not a fine-tuned classifier; fine-tune it first: tuneshot finetune --model ${o.model} --task classify --train <data> --out <folder>`);
       }
       prepareOutputFile(o.out, { kind: 'predictions', overwrite: o.overwrite, inputs: [o.data, dir] });
-      if (what.kind === 'decoder') return predictGenerations(o, dir);
-      // Gold labels are checked against the model's labels while reading: file and line, before any work.
-      const inputs = loadExamples(o.data, {
-        task: 'classify', textField: o.textField, labelField: o.labelField, textPairField: o.textPairField, labelOptional: true, labels: what.labels,
+      if (what?.kind === 'decoder') return predictGenerations(o, dir);
+      // Gold labels are checked against the model's labels while reading: file and line, before any work
+      // (a local model's labels are in its config.json; a remote one's in its card, read by loading it).
+      const readInputs = (labels: readonly string[]) => loadExamples(o.data, {
+        task: 'classify', textField: o.textField, labelField: o.labelField, textPairField: o.textPairField, labelOptional: true, labels: [...labels],
       }).examples;
-      const clf = await loadClassifier(dir);
+      let clf: Classifier, inputs;
+      if (what?.kind === 'classifier') {
+        inputs = readInputs(what.labels);
+        clf = await loadClassifier(dir);
+      } else {
+        clf = await loadRemoteClassifier(dir);
+        inputs = readInputs(clf.labels);
+      }
       const bs = o.batchSize;
       const progress = new Progress({ total: inputs.length, label: 'predict', unit: 'ex/s', quiet: !!o.quiet });
       progress.start();
@@ -77,6 +89,7 @@ export function registerPredict(program: Command): void {
         progress.update(Math.min(i + bs, inputs.length), {}, chunk.length);
       }
       progress.stop();
+      await clf.dispose?.();
       writeJsonlAtomic(o.out, rows);
       const scored = rows.filter((r) => r.gold !== undefined);
       let line = `${o.out}: ${rows.length} predictions (${clf.labels.join(', ')})`;

@@ -108,7 +108,7 @@ export function registerServe(program: Command): void {
     .option('--max-batch <n>', 'largest dynamic batch (inputs)', num('maxBatch'), 32)
     .option('--batch-wait-ms <n>', 'how long an idle model waits for more requests before starting a batch (requests arriving while it is busy are batched anyway)', num('batchWaitMs'), 0)
     .option('--queue-limit <n>', 'model requests admitted at once; beyond it 429', num('queueLimit'), 64)
-    .option('--timeout-ms <n>', 'per-request timeout', num('timeoutMs'), 60_000)
+    .option('--timeout-ms <n>', 'per-request timeout (504; the generation is cancelled)', num('timeoutMs'), 60_000)
     .option('--max-tokens <n>', 'largest max_tokens a request may ask for', num('maxTokens'), 512)
     .option('--backend <spec>', 'language model of prompt.json files that record none (e.g. builtin:tuneshot-base-lm)')
     .option('--base-url <url>', 'base URL for an openai backend of prompt.json files')

@@ -12,7 +12,7 @@ import { existsSync, mkdirSync, readFileSync, readdirSync, statSync } from 'node
 import * as os from 'node:os';
 import * as path from 'node:path';
 import type { Example } from '../data/dataset.js';
-import { capBudgets, loadExamples, sampleBudget } from '../data/dataset.js';
+import { capBudgets, examplesOf, sampleBudget } from '../data/dataset.js';
 import { shuffle } from '../data/random.js';
 import { advise, type Advice, type Constraints } from '../advise/advise.js';
 import { classificationMetrics, percentile } from '../eval/metrics.js';
@@ -30,10 +30,10 @@ import { writeReport, type ReportPaths } from '../report/report.js';
 import { writeFileAtomicSync as writeFileAtomic } from '../io/atomic.js';
 import { openOutputFolder, prepareOutputFolder, type OutputOptions } from '../io/output.js';
 import { validateCompareOptions } from '../options/validate.js';
-import { finetune, type Method } from '../train/finetune.js';
-import { Progress } from '../train/progress.js';
+import { finetune } from '../train/finetune.js';
+import { ALL_METHODS, type Method } from '../train/methods/index.js';
+import { Progress } from '../util/progress.js';
 
-export const ALL_METHODS: readonly Method[] = ['full', 'lora', 'head'];
 /** Bump when a change to this file makes old cells incomparable. */
 const CELL_FORMAT = 1;
 
@@ -136,14 +136,6 @@ interface CellFile {
 
 function sha(x: unknown): string {
   return createHash('sha256').update(typeof x === 'string' ? x : JSON.stringify(x)).digest('hex');
-}
-
-function examplesOf(src: string | Example[], labels?: string[]): { examples: Example[]; labels: string[]; name: string } {
-  if (typeof src === 'string') {
-    const r = loadExamples(src, { task: 'classify', ...(labels ? { labels } : {}) });
-    return { ...r, name: src };
-  }
-  return { examples: src, labels: labels ?? [...new Set(src.map((e) => e.label ?? ''))].filter((l) => l).sort(), name: '(in memory)' };
 }
 
 /** A safe file name for a cell: <method>__<budget>__<seed>.json. */

@@ -1,2 +1,2 @@
-export { compare, cellFileName, ALL_METHODS } from './compare.js';
+export { compare, cellFileName } from './compare.js';
 export type { CompareOptions, CompareOutput, CompareProgressEvent, CellKey } from './compare.js';

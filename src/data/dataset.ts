@@ -4,7 +4,7 @@ import { isUtf8 } from 'node:buffer';
 import { readFileSync } from 'node:fs';
 import { extname } from 'node:path';
 import { parse as parseCsv, type Options as CsvOptions } from 'csv-parse/sync';
-import { deriveSeed, shuffle } from './random.js';
+import { subSeed, shuffle } from './random.js';
 
 /** One labelled example. Classification uses text/textPair/label; generation uses prompt/completion. */
 export interface Example {
@@ -222,6 +222,17 @@ export function loadExamples(path: string, options: LoadOptions): LoadedExamples
 }
 
 /**
+ * Examples given as a file (read and checked by loadExamples) or already in memory, with their label
+ * set: `labels` when given (a closed set for files), else the sorted distinct labels (none for
+ * generation). `name` says where they came from, for messages.
+ */
+export function examplesOf(src: string | Example[], labels?: string[], options: Omit<LoadOptions, 'labels'> = { task: 'classify' }): LoadedExamples & { name: string } {
+  if (typeof src === 'string') return { ...loadExamples(src, { ...options, labels }), name: src };
+  const found = [...new Set(src.map((e) => e.label ?? ''))].filter((l) => l !== '').sort();
+  return { examples: src, labels: options.task === 'classify' ? (labels ?? found) : [], name: '(in memory)' };
+}
+
+/**
  * A class-balanced pool of `perClass` examples per label (all of a class when it has fewer),
  * deterministic by `seed`, and nested: for the same seed, the pool for k is a prefix of the
  * pool for any k' > k. Classes are visited in sorted label order, round-robin
@@ -239,7 +250,7 @@ export function sampleBudget<T extends { label?: string }>(examples: readonly T[
     g.push(ex);
   }
   const keys = [...groups.keys()].sort();
-  const orders = keys.map((k) => shuffle(groups.get(k)!, deriveSeed(seed, k)));
+  const orders = keys.map((k) => shuffle(groups.get(k)!, subSeed(seed, k)));
   const k = perClass === 'all' ? Math.max(0, ...orders.map((o) => o.length)) : perClass;
   const pool: T[] = [];
   for (let i = 0; i < k; i++) {

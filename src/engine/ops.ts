@@ -280,8 +280,10 @@ export function layerNorm(x: Tensor, scale: Tensor, bias: Tensor, eps = 1e-5): T
 }
 
 /**
- * Dropout in training mode with a fixed seed. ONNX Runtime advances the kernel's generator every
- * run, so a fresh process replays the same masks. Outputs [y, mask].
+ * Dropout in training mode. ONNX Runtime's CPU kernel draws its mask at run n of a session from a
+ * generator seeded with `seed + n` (its RandomGenerator hands out seed, seed + 1, ...), so the masks
+ * are a function of (seed, run): a fresh session replays them, and one compiled with `randomRuns: n`
+ * (see toOnnx) continues exactly where a session stands after n runs. Outputs [y, mask].
  */
 export function dropout(x: Tensor, ratio: number, seed: number): Tensor {
   if (ratio <= 0) return x;

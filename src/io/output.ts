@@ -3,7 +3,8 @@
 // not make with tuneshot is ever deleted or replaced:
 //   - a folder output may go to a new path, an empty folder, or an earlier tuneshot output of the
 //     same kind: model folders (finetune, pretrain, export) are replaced only with `overwrite`
-//     (--overwrite), a pre-training run resuming into its own output needs none; compare and report
+//     (--overwrite), a pre-training run resuming into its own output needs none, nor does a remote
+//     fine-tuning job writing its model card into its own folder; compare and report
 //     folders are updated in place (compare reuses its finished cells), nothing in them is deleted;
 //   - a file output (predictions, prompt programs, exported files) may go to a new path or replace
 //     an earlier tuneshot file of the same kind with `overwrite`; missing parent folders are created;
@@ -19,7 +20,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { makeDirs, removeStaleTemps, replaceFolderAtomic, writeFileAtomicSync, writeFileSynced } from './atomic.js';
 
-export type OutputKind = 'finetune' | 'pretrain' | 'compare' | 'report' | 'export' | 'predictions' | 'prompt-program';
+export type OutputKind = 'finetune' | 'remote-finetune' | 'pretrain' | 'compare' | 'report' | 'export' | 'predictions' | 'prompt-program';
 
 export const OUTPUT_MARKER = '.tuneshot-output.json';
 
@@ -45,7 +46,7 @@ export class OutputError extends Error {
 /** Folder kinds whose outputs are written into (updated) rather than replaced as a whole. */
 const UPDATED: Partial<Record<OutputKind, OutputKind[]>> = { compare: ['compare'], report: ['report', 'compare'] };
 
-const KINDS: readonly OutputKind[] = ['finetune', 'pretrain', 'compare', 'report', 'export', 'predictions', 'prompt-program'];
+const KINDS: readonly OutputKind[] = ['finetune', 'remote-finetune', 'pretrain', 'compare', 'report', 'export', 'predictions', 'prompt-program'];
 
 /** The real path of `p`, or of its nearest existing ancestor joined with the rest. */
 function realish(p: string): string {
@@ -90,6 +91,8 @@ export function outputKindOf(dir: string): OutputKind | undefined {
     if ('objective' in config.tuneshot) return 'pretrain';
     if ('method' in config.tuneshot) return 'finetune';
   }
+  const remote = readJson(path.join(dir, 'remote.json')) as { format?: unknown } | undefined;
+  if (remote?.format === 'tuneshot-remote-model') return 'remote-finetune';
   const results = readJson(path.join(dir, 'results.json')) as { version?: unknown; cells?: unknown } | undefined;
   if (results && typeof results.version === 'number' && Array.isArray(results.cells)) {
     return existsSync(path.join(dir, 'cells')) ? 'compare' : 'report';

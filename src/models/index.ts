@@ -2,4 +2,4 @@ export * from './config.js';
 export * from './model.js';
 export * from './inference.js';
 export { encoderPrefix } from './families.js';
-export { resolveModel, EMBEDDED_MODELS, packageDir } from './resolve.js';
+export { resolveModel, EMBEDDED_MODELS } from './resolve.js';

@@ -69,6 +69,12 @@ export const RANGES = {
   latencyBudgetMs: { min: 0, minExclusive: true, max: 1e9 },
   queriesPerDay: { min: 0, max: 1e15 },
   taskChangesPerMonth: { min: 0, max: 1e6 },
+  // Remote fine-tuning (finetune --remote, tuneshot jobs).
+  lrMultiplier: { min: 0, minExclusive: true, max: 10 },
+  maxRetries: int(0, 20),
+  pollInterval: { min: 0, minExclusive: true, max: 3600 },
+  jobsLimit: int(1, 100),
+  events: int(0, 100),
   // Run registry.
   limit: int(1),
   runId: int(1),

@@ -70,6 +70,37 @@ const MIGRATIONS: readonly string[] = [
    );
    CREATE INDEX runs_kind ON runs(kind);
    CREATE INDEX runs_input_hash ON runs(input_hash);`,
+  // 2: remote fine-tuning (src/remote): uploaded training files by content hash, so a file is never
+  // uploaded twice, and provider jobs by data hash and parameters, so a finished job is reused.
+  `CREATE TABLE remote_files (
+     provider TEXT NOT NULL,
+     endpoint TEXT NOT NULL,
+     sha256 TEXT NOT NULL,
+     file_id TEXT NOT NULL,
+     bytes INTEGER NOT NULL,
+     created_at TEXT NOT NULL,
+     PRIMARY KEY (provider, endpoint, sha256)
+   );
+   CREATE TABLE remote_jobs (
+     provider TEXT NOT NULL,
+     endpoint TEXT NOT NULL,
+     job_id TEXT NOT NULL,
+     run_id INTEGER REFERENCES runs(id) ON DELETE SET NULL,
+     base_model TEXT NOT NULL,
+     data_hash TEXT NOT NULL,
+     params TEXT NOT NULL,
+     status TEXT NOT NULL,
+     fine_tuned_model TEXT,
+     trained_tokens INTEGER,
+     error TEXT,
+     settings TEXT NOT NULL DEFAULT '{}',
+     card TEXT,
+     created_at TEXT NOT NULL,
+     updated_at TEXT NOT NULL,
+     PRIMARY KEY (provider, endpoint, job_id)
+   );
+   CREATE INDEX remote_jobs_reuse ON remote_jobs(provider, endpoint, base_model, data_hash, params);
+   CREATE INDEX remote_jobs_job_id ON remote_jobs(job_id);`,
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;
@@ -144,6 +175,11 @@ export class Registry {
       }
     });
     apply.immediate(current);
+  }
+
+  /** The SQLite handle, for stores of other concerns kept in the same file (src/registry/remote.ts). */
+  get sqlite(): Database.Database {
+    return this.db;
   }
 
   schemaVersion(): number {

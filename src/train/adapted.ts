@@ -13,6 +13,18 @@ export interface ClassifierOptions {
   batchSize?: number;
 }
 
+/** Predictions from classification logits: probabilities by label (softmax) and the most probable label. */
+export function softmaxRows(logits: Float32Array[], labels: readonly string[]): Prediction[] {
+  return logits.map((l) => {
+    const max = Math.max(...l);
+    const e = Array.from(l, (v) => Math.exp(v - max));
+    const z = e.reduce((a, b) => a + b, 0);
+    let best = 0;
+    for (let i = 1; i < e.length; i++) if (e[i]! > e[best]!) best = i;
+    return { label: labels[best]!, probs: Object.fromEntries(labels.map((lab, i) => [lab, e[i]! / z])) };
+  });
+}
+
 export class FineTunedClassifier implements Classifier {
   readonly id: string;
   constructor(readonly model: TransformerModel, readonly labels: readonly string[], readonly options: ClassifierOptions) {
@@ -25,14 +37,7 @@ export class FineTunedClassifier implements Classifier {
       head: 'cls', numLabels: this.labels.length, pooling: this.options.pooling, pairs: inputs.map((i) => i.textPair),
       maxLength: this.options.maxLength, batchSize: this.options.batchSize ?? 32,
     });
-    return logits.map((l) => {
-      const max = Math.max(...l);
-      const e = Array.from(l, (v) => Math.exp(v - max));
-      const z = e.reduce((a, b) => a + b, 0);
-      let best = 0;
-      for (let i = 1; i < e.length; i++) if (e[i]! > e[best]!) best = i;
-      return { label: this.labels[best]!, probs: Object.fromEntries(this.labels.map((lab, i) => [lab, e[i]! / z])) };
-    });
+    return softmaxRows(logits, this.labels);
   }
 
   /** Size of the weights on disk in float32. */

@@ -143,7 +143,9 @@ export class OpenAILanguageModel implements LanguageModel {
         this.scoringMode = 'echo';
         return scores;
       } catch (err) {
-        if (this.scoringMode === 'echo' || !(err instanceof EchoUnsupportedError || (err instanceof HttpError && err.status === 400))) {
+        // OpenAI answers 404 "This is a chat model and not supported in the v1/completions endpoint"
+        // for chat models, fine-tuned ones included; others answer 400.
+        if (this.scoringMode === 'echo' || !(err instanceof EchoUnsupportedError || (err instanceof HttpError && (err.status === 400 || err.status === 404)))) {
           throw err;
         }
         this.scoringMode = 'generate';
@@ -179,7 +181,7 @@ export class OpenAILanguageModel implements LanguageModel {
     const res = (await this.post('/chat/completions', {
       model: this.options.model,
       messages: [
-        { role: 'system', content: `Continue the text. Reply with exactly one of: ${options.join(' | ')}` },
+        { role: 'system', content: choiceInstruction(options) },
         { role: 'user', content: prompt },
       ],
       max_tokens: 16,
@@ -240,6 +242,15 @@ export class EchoUnsupportedError extends Error {
     super(`echo+logprobs scoring unsupported: ${message}`);
     this.name = 'EchoUnsupportedError';
   }
+}
+
+/**
+ * The system message of generation scoring, before the prompt as the user message. Remote
+ * fine-tuning (src/remote/chat-jsonl.ts) trains on exactly this, so the fine-tuned model is asked
+ * what it was taught.
+ */
+export function choiceInstruction(options: readonly string[]): string {
+  return `Continue the text. Reply with exactly one of: ${options.join(' | ')}`;
 }
 
 function normalize(s: string): string {
