@@ -26,7 +26,7 @@ export function addRemoteOptions(cmd: Command): void {
     .option('--program <prompt.json>', 'remote: prompt program (template, instruction, verbalizers, labels) the examples are rendered with')
     .option('--instruction <text>', 'remote: instruction of the prompt (default "Classify the text as one of: <labels>.")')
     .option('--labels <list>', 'remote: closed label set, comma-separated (default: the training labels)')
-    .option('--poll-interval <seconds>', 'remote: seconds between status polls', num('pollInterval'), 5)
+    .option('--poll-interval <seconds>', 'remote: seconds between status polls', '5')
     .option('--detach', 'remote: create the job and return; follow it later with `tuneshot jobs follow <id>`');
   cmd.hook('preAction', (_, action) => {
     const o = action.opts();

@@ -67,7 +67,7 @@ export function registerJobs(program: Command): void {
 
   withProvider(jobs.command('follow').description('follow a job to its end (Ctrl-C detaches); on success record it and write its model folder'))
     .argument('<id>', 'provider job id (ftjob-...)')
-    .option('--poll-interval <seconds>', 'seconds between status polls', num('pollInterval'), 5)
+    .option('--poll-interval <seconds>', 'seconds between status polls', '5')
     .option('--quiet', 'no progress output')
     .action(async (id: string, o) => {
       const t = target(o);

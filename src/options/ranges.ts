@@ -72,7 +72,6 @@ export const RANGES = {
   // Remote fine-tuning (finetune --remote, tuneshot jobs).
   lrMultiplier: { min: 0, minExclusive: true, max: 10 },
   maxRetries: int(0, 20),
-  pollInterval: { min: 0, minExclusive: true, max: 3600 },
   jobsLimit: int(1, 100),
   events: int(0, 100),
   // Run registry.
