@@ -12,8 +12,17 @@ import { armLabel } from '../eval/results.js';
 import { builtinDataset } from '../data/builtin.js';
 import type { Budget } from '../eval/results.js';
 import type { Method } from '../train/methods/index.js';
-import { int } from './main.js';
 import { DEMO_DISTILL_HINT, checkTeacherSpec, demoDistill } from './distill.js';
+import { num } from './args.js';
+
+interface DemoCliOptions {
+  out: string;
+  quiet?: boolean;
+  iclModel: string;
+  ftModel: string;
+  testLimit: number;
+  teacher?: string;
+}
 
 /** Sized to finish in under 5 minutes on 2 cores (measured; see the session notes in the commit). */
 export const DEMO = {
@@ -28,13 +37,13 @@ export function registerDemo(program: Command): void {
   program
     .command('demo')
     .description('offline demo: fine-tuning vs in-context learning on the built-in spam dataset with the embedded models')
-    .option('--out <folder>', 'output folder', 'tuneshot-demo')
+    .option('--out <folder>', 'output folder (an earlier demo folder is continued)', 'tuneshot-demo')
     .option('--quiet', 'no progress output')
     .option('--teacher <backend:model>', 'also show distillation: this ICL model labels training emails for a fine-tuned student')
     .addOption(new Option('--icl-model <spec>', 'ICL model').default('builtin:tuneshot-base-lm').hideHelp())
     .addOption(new Option('--ft-model <model>', 'base model to fine-tune').default('tuneshot-base-encoder').hideHelp())
-    .addOption(new Option('--test-limit <n>', 'test examples scored').argParser(int).default(DEMO.testLimit).hideHelp())
-    .action(async (o) => {
+    .addOption(new Option('--test-limit <n>', 'test examples scored').argParser(num('testLimit')).default(DEMO.testLimit).hideHelp())
+    .action(async (o: DemoCliOptions) => {
       if (o.teacher) checkTeacherSpec(o.teacher);
       const started = performance.now();
       const ds = builtinDataset('spam');

@@ -11,7 +11,7 @@ import { shuffle } from '../data/random.js';
 import { loadPromptProgram, type SelectionMethod } from '../icl/prompt.js';
 import { listBackends, parseBackendSpec } from '../icl/backends/index.js';
 import { Progress } from '../util/progress.js';
-import { float, int } from './main.js';
+import { num } from './args.js';
 
 const SELECTIONS: SelectionMethod[] = ['random', 'balanced', 'knn'];
 
@@ -67,15 +67,15 @@ export function registerDistill(program: Command): void {
     .option('--student <model>', 'model to fine-tune (folder or embedded name)', 'tuneshot-base-encoder')
     .option('--method <method>', 'student fine-tuning: full, lora or head', 'full')
     .option('--soft', 'train on the teacher\'s probabilities (soft labels) instead of its labels')
-    .option('--size <n>', 'pool texts to label, drawn at random (default: all)', int)
-    .option('--holdout <n>', 'labelled pool texts held out to measure student-teacher agreement (default 10%, at most 200)', int)
-    .option('--min-confidence <p>', 'keep pool texts whose teacher label has at least this probability (0-1)', float)
-    .option('--per-class <n>', 'keep at most this many pool texts a class, the most confident', int)
-    .option('--max-imbalance <x>', 'no class keeps more than x times the smallest class (0 = no cap)', float, 5)
+    .option('--size <n>', 'pool texts to label, drawn at random (default: all)', num('distillSize'))
+    .option('--holdout <n>', 'labelled pool texts held out to measure student-teacher agreement (default 10%, at most 200)', num('holdout'))
+    .option('--min-confidence <p>', 'keep pool texts whose teacher label has at least this probability (0-1)', num('minConfidence'))
+    .option('--per-class <n>', 'keep at most this many pool texts a class, the most confident', num('limit'))
+    .option('--max-imbalance <x>', 'no class keeps more than x times the smallest class (0 = no cap)', num('maxImbalance'), 5)
     .option('--test <file>', 'labelled test set: teacher and student accuracy and macro-F1 with 95% intervals')
-    .option('--price <usd>', 'USD per million teacher tokens, for the labelling cost', float)
+    .option('--price <usd>', 'USD per million teacher tokens, for the labelling cost', num('price'))
     .option('--program <prompt.json>', 'a saved prompt program (tuneshot icl --save-program) instead of the options below')
-    .option('--k <n>', 'demonstrations a prompt', int, 8)
+    .option('--k <n>', 'demonstrations a prompt', num('k'), 8)
     .option('--select <method>', 'demonstration selection: random, balanced or knn', 'balanced')
     .option('--calibrate', 'contextual calibration of the teacher\'s probabilities')
     .option('--scoring <kind>', 'label score: sum or mean of token log-probabilities', 'sum')
@@ -83,15 +83,15 @@ export function registerDistill(program: Command): void {
     .option('--no-cache', 'do not read or write the response cache (an interrupted run then pays again)')
     .option('--base-url <url>', 'openai teacher: server URL including /v1 (default $OPENAI_BASE_URL)')
     .option('--api-key <key>', 'openai teacher: API key (default $OPENAI_API_KEY)')
-    .option('--concurrency <n>', 'texts the teacher labels at once', int, 4)
-    .option('--epochs <n>', 'student epochs', int, 3)
-    .option('--batch-size <n>', 'student examples a step', int, 16)
-    .option('--lr <x>', 'student peak learning rate (default by method)', float)
+    .option('--concurrency <n>', 'texts the teacher labels at once', num('concurrency'), 4)
+    .option('--epochs <n>', 'student epochs', num('epochs'), 3)
+    .option('--batch-size <n>', 'student examples a step', num('batchSize'), 16)
+    .option('--lr <x>', 'student peak learning rate (default by method)', num('lr'))
     .option('--pooling <kind>', 'student pooling: cls or mean (encoders)')
-    .option('--max-length <n>', 'student tokens an input', int, 128)
+    .option('--max-length <n>', 'student tokens an input', num('maxLength'), 128)
     .option('--text-field <name>', 'field holding the text', 'text')
     .option('--label-field <name>', 'field holding the label (demos and test)', 'label')
-    .option('--seed <n>', 'random seed', int, 0)
+    .option('--seed <n>', 'random seed', num('seed'), 0)
     .option('--quiet', 'no progress output')
     .action(async (o) => {
       checkOptions(o);

@@ -7,7 +7,7 @@ import { loadPromptProgram, type PromptProgram } from '../icl/prompt.js';
 import { remoteFinetune } from '../remote/finetune.js';
 import { remoteProviders } from '../remote/providers.js';
 import type { RemoteHyperparameters } from '../remote/finetuner.js';
-import { commandLine, float } from './main.js';
+import { commandLine, num } from './args.js';
 import { addConnectionOptions, connectionFrom, pollIntervalMs, withDetach } from './remote-options.js';
 
 const REMOTE_ONLY = ['baseUrl', 'apiKey', 'azureEndpoint', 'apiVersion', 'maxRetries', 'suffix', 'lrMultiplier', 'program', 'instruction', 'labels', 'pollInterval', 'detach'];
@@ -22,7 +22,7 @@ export function addRemoteOptions(cmd: Command): void {
   cmd.option('--remote <provider>', `fine-tune through a provider's fine-tuning jobs API (${remoteProviders().join(', ')}); --model is then its base model, e.g. gpt-4o-mini`);
   addConnectionOptions(cmd)
     .option('--suffix <text>', 'remote: part of the fine-tuned model name (up to 64 characters)')
-    .option('--lr-multiplier <x>', 'remote: learning_rate_multiplier (default: the provider\'s choice, as for --epochs and --batch-size)', float)
+    .option('--lr-multiplier <x>', 'remote: learning_rate_multiplier (default: the provider\'s choice, as for --epochs and --batch-size)', num('lrMultiplier'))
     .option('--program <prompt.json>', 'remote: prompt program (template, instruction, verbalizers, labels) the examples are rendered with')
     .option('--instruction <text>', 'remote: instruction of the prompt (default "Classify the text as one of: <labels>.")')
     .option('--labels <list>', 'remote: closed label set, comma-separated (default: the training labels)')

@@ -6,7 +6,7 @@ import { openRegistry } from '../registry/registry.js';
 import { RemoteStore } from '../registry/remote.js';
 import { cancelRemoteJob, finetunerForJob, followRemoteJob } from '../remote/finetune.js';
 import { createRemoteFinetuner, remoteProviders } from '../remote/providers.js';
-import { int } from './main.js';
+import { num } from './args.js';
 import { addConnectionOptions, connectionFrom, pollIntervalMs, withDetach } from './remote-options.js';
 
 const when = (unix: number | null) => (unix ? new Date(unix * 1000).toISOString().replace('T', ' ').slice(0, 19) : '');
@@ -25,10 +25,9 @@ export function registerJobs(program: Command): void {
   const jobs = program.command('jobs').description('remote fine-tuning jobs (finetune --remote): list, show, follow, cancel');
 
   withProvider(jobs.command('ls').description('the provider\'s fine-tuning jobs, newest first'))
-    .option('--limit <n>', 'at most this many (1 to 100)', int, 20)
+    .option('--limit <n>', 'at most this many (1 to 100)', num('jobsLimit'), 20)
     .option('--json', 'machine-readable output')
     .action(async (o) => {
-      if (o.limit < 1 || o.limit > 100) throw new Error(`--limit must be from 1 to 100, got ${o.limit}`);
       const t = target(o);
       const ft = await createRemoteFinetuner(t.provider, t.connection);
       const list = await ft.listJobs(o.limit);
@@ -57,9 +56,8 @@ export function registerJobs(program: Command): void {
 
   withProvider(jobs.command('show').description('a job in full, with its latest events, as JSON'))
     .argument('<id>', 'provider job id (ftjob-...)')
-    .option('--events <n>', 'latest events to include (0 to 100)', int, 10)
+    .option('--events <n>', 'latest events to include (0 to 100)', num('events'), 10)
     .action(async (id: string, o) => {
-      if (o.events < 0 || o.events > 100) throw new Error(`--events must be from 0 to 100, got ${o.events}`);
       const t = target(o);
       const { ft, record } = await finetunerForJob(id, t);
       const job = await ft.getJob(id);

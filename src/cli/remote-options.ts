@@ -2,7 +2,7 @@
 // `tuneshot jobs`.
 import type { Command } from 'commander';
 import type { ConnectOptions } from '../remote/providers.js';
-import { int } from './main.js';
+import { num } from './args.js';
 
 export function addConnectionOptions(cmd: Command): Command {
   return cmd
@@ -10,7 +10,7 @@ export function addConnectionOptions(cmd: Command): Command {
     .option('--api-key <key>', 'API key (default $OPENAI_API_KEY; azure: $AZURE_OPENAI_API_KEY)')
     .option('--azure-endpoint <url>', 'azure: https://<resource>.openai.azure.com (default $AZURE_OPENAI_ENDPOINT)')
     .option('--api-version <version>', 'azure: api-version, e.g. 2024-10-21 (default $OPENAI_API_VERSION)')
-    .option('--max-retries <n>', 'retries of a request on 429 (honouring Retry-After), 5xx and connection errors', int, 4);
+    .option('--max-retries <n>', 'retries of a request on 429 (honouring Retry-After), 5xx and connection errors', num('maxRetries'), 4);
 }
 
 export function connectionFrom(o: Record<string, unknown>): ConnectOptions {

@@ -4,7 +4,7 @@
 import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { budgetKey, type ArmInfo, type Cell } from '../eval/results.js';
-import { writeFileAtomic } from '../report/report.js';
+import { writeFileAtomicSync as writeFileAtomic } from '../io/atomic.js';
 import type { Arm } from './arm.js';
 import { sha } from './fingerprint.js';
 import type { CellKey } from './options.js';

@@ -11,7 +11,7 @@
 import * as os from 'node:os';
 import * as path from 'node:path';
 import type { Example } from '../data/dataset.js';
-import { examplesOf, sampleBudget } from '../data/dataset.js';
+import { capBudgets, examplesOf, sampleBudget } from '../data/dataset.js';
 import { shuffle } from '../data/random.js';
 import { advise } from '../advise/advise.js';
 import { classificationMetrics } from '../eval/metrics.js';
@@ -23,6 +23,8 @@ import { trackRun } from '../registry/track.js';
 import { parseBackendSpec } from '../icl/backends/index.js';
 import { describeOrigin, resolvePretrained } from '../models/pretrained.js';
 import { writeReport } from '../report/report.js';
+import { openOutputFolder, prepareOutputFolder, type OutputOptions } from '../io/output.js';
+import { validateCompareOptions } from '../options/validate.js';
 import { ALL_METHODS } from '../train/methods/index.js';
 import { Progress } from '../util/progress.js';
 import { armInfo, type Arm, type ArmContext } from './arm.js';
@@ -36,6 +38,9 @@ export type { CellKey, CompareOptions, CompareOutput, CompareProgressEvent, Base
 export { ALL_BASELINES } from './options.js';
 
 export async function compare(o: CompareOptions): Promise<CompareOutput> {
+  validateCompareOptions(o);
+  const output = outputOf(o);
+  prepareOutputFolder(o.out, output);
   const task = loadTask(o);
   const baseModels = await fetchModels(o); // Hub models downloaded once, up front: the planners then find them in the cache
   const plan = planRun(o, task);
@@ -47,6 +52,12 @@ export async function compare(o: CompareOptions): Promise<CompareOutput> {
     statusOf: (r) => (r.results.cells.some((c) => c.error) ? 'failed' : 'succeeded'),
     artifactsOf: (r) => [r.paths.json, r.paths.html, r.paths.markdown, plan.store.dir].map((p) => path.resolve(p)),
   });
+}
+
+/** The output folder's kind and the inputs it must never replace (data files, model folders). */
+function outputOf(o: CompareOptions): OutputOptions {
+  const inputs = [o.train, o.test, o.dev, o.distill, ...(o.ft ?? []), ...(o.icl ?? []).map((s) => s.slice(s.indexOf(':') + 1))];
+  return { kind: 'compare', inputs: inputs.map((p) => (typeof p === 'string' ? p : undefined)) };
 }
 
 /** Every local model the run uses, as resolved (Hub id@commit, embedded name or folder), downloading Hub models first. */
@@ -106,7 +117,9 @@ interface RunPlan {
 }
 
 function planRun(o: CompareOptions, task: Task): RunPlan {
-  const budgets = o.budgets ?? [0, 4, 16, 64, 'all'];
+  const capped = capBudgets(o.budgets ?? [0, 4, 16, 64, 'all'], task.train.examples);
+  const budgets = capped.budgets;
+  if (capped.note && !o.quiet) process.stderr.write(`compare: ${capped.note}\n`);
   const seeds = typeof o.seeds === 'number' || o.seeds === undefined ? Array.from({ length: o.seeds ?? 3 }, (_, i) => i) : o.seeds;
   if ((o.icl ?? []).length + (o.ft ?? []).length === 0) throw new Error('nothing to compare: give at least one ICL model (icl) or base model to fine-tune (ft)');
   if (seeds.length === 0) throw new Error('at least one seed');
@@ -132,6 +145,7 @@ function planRun(o: CompareOptions, task: Task): RunPlan {
     `FLOPs per query: 2 x parameters x tokens processed (forward pass; ICL counts prompt + label tokens); TF-IDF baseline: 2 x stored features x scored classes`,
     `baselines: majority = the most frequent label of the budget's pool (ties, as in every class-balanced pool, broken by the whole training set); TF-IDF + logistic regression trained on the same pool as fine-tuning, without randomness (L-BFGS from zero weights)`,
     `primary metric: ${metric.reason}`,
+    ...(capped.note ? [capped.note] : []),
     ...(task.test.length < task.testTotal ? [`test subset: ${task.test.length} of ${task.testTotal} examples (fixed random sample)`] : []),
   ];
   return { arms, budgets, seeds, cells, metric, latencySample, store: new CellStore(o.out, sha({ data: task.dataHash, latencySample })), notes, command };
@@ -151,6 +165,7 @@ function runConfig(o: CompareOptions, task: Task, plan: RunPlan): Record<string,
 // Step 3: the run: every cell, then results, advice and report.
 
 async function runPlan(o: CompareOptions, task: Task, plan: RunPlan, runId: number | undefined): Promise<CompareOutput> {
+  openOutputFolder(o.out, outputOf(o));
   const { cells, arms: infos, computed, reused } = await runCells(o, task, plan);
   const results = assembleResults(task, plan, cells, infos);
   const advice = advise(results, o.constraints ?? {});

@@ -3,11 +3,11 @@
 //
 // Output format of data/corpus/english.txt: UTF-8, one document per paragraph block,
 // documents separated by one blank line; lines inside a document are single-newline separated.
-import { createReadStream, createWriteStream, existsSync, mkdirSync, readdirSync, readFileSync, renameSync, statSync, rmSync } from 'node:fs';
+import { createReadStream, existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, extname, join, resolve } from 'node:path';
 import { createInterface } from 'node:readline';
-import { once } from 'node:events';
+import { makeDirs, writeStreamAtomic } from '../io/atomic.js';
 import { packageRoot } from '../util/paths.js';
 
 const require = createRequire(import.meta.url);
@@ -170,12 +170,10 @@ export async function buildCorpus(options: BuildCorpusOptions = {}): Promise<Cor
   const out = resolve(options.out ?? defaultCorpusPath());
   const sources = options.sources ?? CORPUS_SOURCES;
   for (const s of sources) if (!(s in SOURCE_DOCS)) throw new Error(`unknown corpus source ${JSON.stringify(s)}`);
-  mkdirSync(dirname(out), { recursive: true });
-  const tmp = `${out}.${process.pid}.tmp`;
-  const stream = createWriteStream(tmp, { encoding: 'utf8' });
+  makeDirs(dirname(out));
   const stats: SourceStats[] = [];
   let first = true;
-  try {
+  await writeStreamAtomic(out, async (write) => {
     for (const source of sources) {
       const st: SourceStats = { source, documents: 0, bytes: 0 };
       for (const raw of SOURCE_DOCS[source]()) {
@@ -185,19 +183,12 @@ export async function buildCorpus(options: BuildCorpusOptions = {}): Promise<Cor
         first = false;
         st.documents++;
         st.bytes += Buffer.byteLength(chunk);
-        if (!stream.write(chunk)) await once(stream, 'drain');
+        await write(chunk);
       }
       stats.push(st);
       options.onSource?.(st);
     }
-    stream.end();
-    await once(stream, 'finish');
-    renameSync(tmp, out);
-  } catch (e) {
-    stream.destroy();
-    rmSync(tmp, { force: true });
-    throw e;
-  }
+  });
   return {
     path: out,
     bytes: statSync(out).size,

@@ -9,11 +9,10 @@ import { DataError, loadExamples, type Example, type LoadOptions } from '../data
 import { shuffle } from '../data/random.js';
 import type { TransformerModel } from '../models/model.js';
 import type { PredictInput } from '../predictor.js';
-import { writeFileAtomic } from '../report/report.js';
+import { writeFileAtomicSync as writeFileAtomic, writeJsonlAtomic } from '../io/atomic.js';
 import type { FineTunedClassifier } from '../train/adapted.js';
 import { finetune, type FinetuneOptions, type FinetuneResult } from '../train/finetune.js';
 import { ALL_METHODS, type Method } from '../train/methods/index.js';
-import { writeJsonlAtomic } from '../cli/predict.js';
 import { checkFilterOptions, filterLabelled, type LabelledItem } from './filter.js';
 import { agreementWithTeacher, scoreWithIntervals, tokenCost, type DistillSummary } from './summary.js';
 import { openTeacher, type TeacherOptions, type TeacherUsage } from './teacher.js';

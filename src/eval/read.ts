@@ -25,10 +25,17 @@ export function readResults(path: string): CompareResults {
   try {
     text = readFileSync(path, 'utf8');
   } catch (e) {
-    throw new Error(`${path}: cannot read: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+    const code = (e as NodeJS.ErrnoException).code;
+    throw new Error(`${path}: cannot read (${code === 'EISDIR' ? 'a folder; give its results.json' : code ?? (e as Error).message})`);
+  }
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch (e) {
+    throw new Error(`${path}: not JSON, not a compare results.json (${(e as Error).message})`);
   }
   try {
-    return parseResults(JSON.parse(text));
+    return parseResults(json);
   } catch (e) {
     throw new Error(`${path}: ${e instanceof Error ? e.message : String(e)}`);
   }

@@ -12,7 +12,8 @@
  */
 import { promises as fsp } from 'node:fs';
 import * as path from 'node:path';
-import { writeFileAtomic, type TensorInput } from './safetensors.js';
+import { type TensorInput } from './safetensors.js';
+import { writeFileAtomic } from '../io/atomic.js';
 import { GGML_TYPE, GGML_TYPE_NAME, GGUF_FILE_TYPE, decodeGgml, encodeGgml, ggmlBytes, ggmlTypeFor, type GgmlType, type GgufQuant } from './gguf-quant.js';
 import { readJson, tokenContent } from './tokenizer.js';
 import { readCheckpoint } from './checkpoint.js';

@@ -4,10 +4,11 @@
 // migrations table so later versions can add columns without losing history.
 
 import { createHash } from 'node:crypto';
-import { createReadStream, mkdirSync, rmSync } from 'node:fs';
+import { createReadStream, existsSync, renameSync, rmSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
+import { makeDirs } from '../io/atomic.js';
 
 export type RunKind = 'pretrain' | 'finetune' | 'icl' | 'compare';
 export type RunStatus = 'running' | 'succeeded' | 'failed' | 'cancelled';
@@ -149,10 +150,15 @@ export class Registry {
   constructor(path: string) {
     this.path = path;
     this.db = new Database(path);
-    this.db.pragma('journal_mode = WAL');
-    this.db.pragma('foreign_keys = ON');
-    this.db.pragma('busy_timeout = 5000');
-    this.migrate();
+    try {
+      this.db.pragma('journal_mode = WAL');
+      this.db.pragma('foreign_keys = ON');
+      this.db.pragma('busy_timeout = 5000');
+      this.migrate();
+    } catch (e) {
+      this.db.close();
+      throw e;
+    }
   }
 
   private migrate(): void {
@@ -265,9 +271,21 @@ export class Registry {
  * Opens (creating if needed) the registry. `home` defaults to $TUNESHOT_HOME, else ~/.tuneshot;
  * the database is <home>/registry.sqlite.
  */
-export function openRegistry(home: string = tuneshotHome()): Registry {
-  mkdirSync(home, { recursive: true });
-  return new Registry(join(home, 'registry.sqlite'));
+export function openRegistry(home: string = tuneshotHome(), warn: (message: string) => void = (m) => process.stderr.write(`warning: ${m}\n`)): Registry {
+  makeDirs(home);
+  const file = join(home, 'registry.sqlite');
+  try {
+    return new Registry(file);
+  } catch (e) {
+    const code = (e as { code?: string }).code;
+    if (code !== 'SQLITE_NOTADB' && code !== 'SQLITE_CORRUPT') throw new Error(`${file}: cannot open the run registry (${(e as Error).message})`);
+    // A damaged registry must not block every command: keep it for inspection, start a new one.
+    const aside = `${file}.corrupt-${new Date().toISOString().replace(/[:.]/g, '-')}`;
+    renameSync(file, aside);
+    for (const ext of ['-wal', '-shm']) if (existsSync(file + ext)) renameSync(file + ext, aside + ext);
+    warn(`${file} was not a readable SQLite database (${(e as Error).message}); moved it to ${aside} and started a new run registry`);
+    return new Registry(file);
+  }
 }
 
 /**

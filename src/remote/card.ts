@@ -3,7 +3,9 @@
 // its backend "openai:<fine_tuned_model>"), remote.json (provider, endpoint, base model, job id,
 // trained tokens, data hash) and README.md (the model card). Written atomically (a temporary
 // sibling, then a rename); an existing folder is only replaced when it is one tuneshot wrote.
-import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
+import { writeFileSynced } from '../io/atomic.js';
+import { prepareOutputFolder, writeOutputFolder, type OutputOptions } from '../io/output.js';
 import * as path from 'node:path';
 import { loadProgramClassifier, type ProgramClassifier } from '../icl/load-program.js';
 import type { PromptProgram } from '../icl/prompt.js';
@@ -42,13 +44,15 @@ export interface RemoteCard {
   createdAt: string;
 }
 
-/** Throws unless `out` is free: missing, an empty folder, or a remote model folder tuneshot wrote. */
+/**
+ * Throws unless `out` is free (src/io/output.ts): missing, an empty folder, or a remote model folder
+ * tuneshot wrote (a followed job writes its card into its own folder, like a resumed run).
+ */
 export function checkCardOut(out: string): void {
-  if (!existsSync(out)) return;
-  if (!statSync(out).isDirectory()) throw new Error(`${out}: exists and is a file; choose another --out`);
-  if (readdirSync(out).length === 0 || isRemoteModelFolder(out)) return;
-  throw new Error(`${out}: exists and is not a remote model folder tuneshot wrote; choose another --out`);
+  prepareOutputFolder(out, CARD_OUTPUT);
 }
+
+const CARD_OUTPUT: OutputOptions = { kind: 'remote-finetune', resume: true };
 
 export function isRemoteModelFolder(dir: string): boolean {
   try {
@@ -114,32 +118,14 @@ ${use}
 ${c.command ? `Made with: \`${c.command}\`\n` : ''}`;
 }
 
-/** Writes the model card folder atomically; returns its absolute path. */
-export function writeRemoteCard(out: string, card: RemoteCard, program: PromptProgram): string {
-  checkCardOut(out);
-  const dest = path.resolve(out);
-  mkdirSync(path.dirname(dest), { recursive: true });
-  const stamp = `${process.pid}-${Date.now()}`;
-  const tmp = `${dest}.tmp-${stamp}`;
-  mkdirSync(tmp);
-  try {
-    const prompt = 'backend' in card.access ? { ...program, backend: card.access.backend } : program;
-    writeFileSync(path.join(tmp, 'prompt.json'), `${JSON.stringify(prompt, null, 2)}\n`);
-    writeFileSync(path.join(tmp, 'remote.json'), `${JSON.stringify(card, null, 2)}\n`);
-    writeFileSync(path.join(tmp, 'README.md'), readme(card));
-    if (existsSync(dest)) {
-      const old = `${dest}.old-${stamp}`;
-      renameSync(dest, old);
-      renameSync(tmp, dest);
-      rmSync(old, { recursive: true, force: true });
-    } else {
-      renameSync(tmp, dest);
-    }
-  } catch (e) {
-    rmSync(tmp, { recursive: true, force: true });
-    throw e;
-  }
-  return dest;
+/** Writes the model card folder atomically (src/io/output.ts); returns its absolute path. */
+export async function writeRemoteCard(out: string, card: RemoteCard, program: PromptProgram): Promise<string> {
+  const prompt = 'backend' in card.access ? { ...program, backend: card.access.backend } : program;
+  return writeOutputFolder(out, CARD_OUTPUT, async (tmp) => {
+    await writeFileSynced(path.join(tmp, 'prompt.json'), `${JSON.stringify(prompt, null, 2)}\n`);
+    await writeFileSynced(path.join(tmp, 'remote.json'), `${JSON.stringify(card, null, 2)}\n`);
+    await writeFileSynced(path.join(tmp, 'README.md'), readme(card));
+  });
 }
 
 /** The model card as a Classifier through the ICL scorer (dispose() frees it). */

@@ -296,7 +296,7 @@ export async function completeJob(ft: RemoteFinetuner, job: RemoteJob, home?: st
       trainingFile: job.trainingFile, validationFile: job.validationFile, dataHash: rec!.dataHash, access,
       ...(spec.command ? { command: spec.command } : {}), createdAt: new Date().toISOString(),
     };
-    out = writeRemoteCard(spec.out, c, spec.program);
+    out = await writeRemoteCard(spec.out, c, spec.program);
   }
   withRegistry(home, (reg, s) => {
     if (!rec) return;

@@ -2,8 +2,7 @@
 // no scripts, no external references), summary.md and results.json, each written atomically
 // (temporary file in the same folder, then rename).
 
-import { randomBytes } from 'node:crypto';
-import { mkdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { writeFileAtomicSync as writeFileAtomic, makeDirs } from '../io/atomic.js';
 import { join } from 'node:path';
 import { advise, favoursText, fmtMs, fmtSeconds, recommendationText, type Advice } from '../advise/advise.js';
 import { flagMark } from '../eval/assess.js';
@@ -16,18 +15,6 @@ export interface ReportPaths {
   html: string;
   markdown: string;
   json: string;
-}
-
-/** Writes `data` to `path` via a temporary sibling file and a rename (atomic on one filesystem). */
-export function writeFileAtomic(path: string, data: string | Uint8Array): void {
-  const tmp = `${path}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`;
-  try {
-    writeFileSync(tmp, data);
-    renameSync(tmp, path);
-  } catch (e) {
-    rmSync(tmp, { force: true });
-    throw e;
-  }
 }
 
 export function escapeHtml(s: string): string {
@@ -290,7 +277,7 @@ export function summaryMarkdown(results: CompareResults, advice: Advice): string
 export async function writeReport(outDir: string, results: CompareResults, advice?: Advice): Promise<ReportPaths> {
   const a = advice ?? advise(results, {});
   const charts = await renderCharts(results, a);
-  mkdirSync(outDir, { recursive: true });
+  makeDirs(outDir);
   const paths: ReportPaths = {
     html: join(outDir, 'report.html'),
     markdown: join(outDir, 'summary.md'),

@@ -1,6 +1,6 @@
 // Fine-tuning: full, LoRA or head-only, for classification (text or text pair -> label) and
 // generation (prompt -> completion, loss on the completion only).
-import { rmSync } from 'node:fs';
+import { existsSync, rmSync } from 'node:fs';
 import * as path from 'node:path';
 import { AdamW, ParamStore, Trainer, mulberry32, subSeed } from '../engine/index.js';
 import { Example, examplesOf, LoadOptions, Task } from '../data/dataset.js';
@@ -13,6 +13,8 @@ import { bucketBatches, encodeRows } from './batches.js';
 import { checkpointDir, contentHash, openResume, restoreParams, saveResume, weightsHash, workDir, type ResumeState, type RunIdentity, type RunPosition } from './checkpoint.js';
 import { finetuneMethod, type FinetuneMethod, type Method } from './methods/index.js';
 import type { MethodRun, MethodTraining } from './methods/method.js';
+import { checkLoraTargets, validateFinetuneOptions } from '../options/validate.js';
+import { prepareOutputFolder, writeOutputFolder, type OutputOptions } from '../io/output.js';
 
 export interface FinetuneOptions {
   /** A model folder, an embedded model name, a Hub id (org/name@revision), or a loaded model (its parameters are not modified). */
@@ -25,6 +27,8 @@ export interface FinetuneOptions {
   /** Field names for file inputs (JSONL or CSV). */
   fields?: Pick<LoadOptions, 'textField' | 'textPairField' | 'labelField' | 'promptField' | 'completionField'>;
   out?: string;
+  /** Replace an earlier fine-tuned model in `out` (never anything tuneshot did not write). */
+  overwrite?: boolean;
   epochs?: number;
   maxSteps?: number;
   batchSize?: number;
@@ -71,6 +75,8 @@ export interface FinetuneResult {
 
 /** Fine-tune a model: read the data, set up the method, train (resuming when asked), save. */
 export async function finetune(opts: FinetuneOptions): Promise<FinetuneResult> {
+  validateFinetuneOptions(opts);
+  if (opts.out) prepareOutputFolder(opts.out, outputOf(opts));
   const say = opts.onWarning ?? ((m: string) => { if (!opts.quiet) process.stderr.write(`warning: ${m}\n`); });
   const task = opts.task ?? 'classify';
   const model = await privateCopy(opts.model, task, opts.quiet);
@@ -80,8 +86,15 @@ export async function finetune(opts: FinetuneOptions): Promise<FinetuneResult> {
   const plan = planSteps(opts, run, method);
   const checkpoint = opts.out ? await openCheckpoint(opts, method, run, plan, say) : undefined;
   const training = await method.prepare(run);
+  if (method.adapters) checkLoraTargets(method.adapters.targetModules, model.params.names());
   const loop = await trainLoop(opts, method, run, plan, training, checkpoint);
   return finish(opts, method, run, plan, training, loop);
+}
+
+/** What the output folder may be (src/io/output.ts): never holding the data or the base model. */
+function outputOf(opts: FinetuneOptions): OutputOptions {
+  const base = typeof opts.model === 'string' ? (existsSync(opts.model) ? opts.model : undefined) : opts.model.sourceDir; // a local folder; Hub and embedded models live elsewhere
+  return { kind: 'finetune', overwrite: opts.overwrite, inputs: [opts.train, opts.dev, base].map((p) => (typeof p === 'string' ? p : undefined)) };
 }
 
 /** The run's own copy of the model: the caller's (e.g. shared across compare cells) stays untouched. */
@@ -262,7 +275,7 @@ async function finish(opts: FinetuneOptions, method: FinetuneMethod, run: Method
     bestDev: run.dev ? loop.bestDev : undefined, truncated: run.truncated, lossCurve: loop.position.lossCurve,
   };
   if (opts.out) {
-    await method.save(opts.out, { trained: model, served, task, labels, pooling, maxLength, baseName: typeof opts.model === 'string' ? opts.model : model.sourceDir });
+    await writeOutputFolder(opts.out, outputOf(opts), (dir) => method.save(dir, { trained: model, served, task, labels, pooling, maxLength, baseName: typeof opts.model === 'string' ? opts.model : model.sourceDir }));
     result.out = path.resolve(opts.out);
     rmSync(workDir(opts.out), { recursive: true, force: true });
   }

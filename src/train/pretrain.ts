@@ -6,7 +6,9 @@ import * as path from 'node:path';
 import { AdamW, HostTensor, Trainer, mulberry32, subSeed } from '../engine/index.js';
 import { Tokenizer } from '../formats/tokenizer.js';
 import { resolvePretrained } from '../models/pretrained.js';
-import { writeFileAtomic } from '../formats/safetensors.js';
+import { writeFileAtomic, writeFileSynced } from '../io/atomic.js';
+import { prepareOutputFolder, writeOutputFolder, type OutputOptions } from '../io/output.js';
+import { validatePretrainOptions } from '../options/validate.js';
 import { corpusFiles, readTextStream } from '../data/corpus.js';
 import { shuffle } from '../data/random.js';
 import { trainTokenizer } from '../data/train-tokenizer.js';
@@ -21,6 +23,8 @@ export interface PretrainOptions {
   corpus: string[];
   textField?: string;
   out: string;
+  /** Replace an earlier pre-trained model in `out` (never anything tuneshot did not write). */
+  overwrite?: boolean;
   /**
    * Use this tokenizer (a folder, embedded model or Hub id) instead of training one. (The Hugging Face trainer breaks frequency
    * ties in hash-map order, so two trainings on the same text can differ; pass a tokenizer to make
@@ -218,6 +222,9 @@ function modelConfig(o: Pick<PretrainOptions, 'configPath' | 'size' | 'objective
 
 /** Pre-train a base model; returns its metrics. Writes `out/` as a Hugging Face folder with a model card. */
 export async function pretrain(opts: PretrainOptions): Promise<PretrainResult> {
+  validatePretrainOptions(opts);
+  const output: OutputOptions = { kind: 'pretrain', overwrite: opts.overwrite, resume: opts.resume, inputs: [...opts.corpus, opts.tokenizer, opts.configPath] };
+  prepareOutputFolder(opts.out, output);
   const o = {
     vocabSize: 8192, seqLen: 128, batchSize: 32, accumulate: 1, lr: opts.objective === 'mlm' ? 1e-3 : 1e-3, schedule: 'linear' as const,
     weightDecay: 0.01, clipNorm: 1, maskProb: 0.15, wholeWordMask: false, heldOutEvery: 50, checkpointEvery: 200, seed: 0, dropout: false, ...opts,
@@ -323,12 +330,14 @@ export async function pretrain(opts: PretrainOptions): Promise<PretrainResult> {
   const heldOut = await evaluate(model, held, bodyLen, tok, o.objective, { ...o, batchSize: o.batchSize });
   const result: PretrainResult = { out, steps: position.step, tokensSeen: position.tokensSeen, wallSeconds: position.wallSeconds, params: model.numParams(), heldOut, losses: position.lossCurve };
   if (position.step >= o.steps) {
-    await model.save(out, {
-      architecture: o.objective === 'mlm' ? 'BertForMaskedLM' : 'LlamaForCausalLM',
-      extraConfig: { tuneshot: { objective: o.objective, steps: position.step, tokens_seen: position.tokensSeen, seed: o.seed } },
+    await writeOutputFolder(out, output, async (dir) => {
+      await model.save(dir, {
+        architecture: o.objective === 'mlm' ? 'BertForMaskedLM' : 'LlamaForCausalLM',
+        extraConfig: { tuneshot: { objective: o.objective, steps: position.step, tokens_seen: position.tokensSeen, seed: o.seed } },
+      });
+      await writeFileSynced(path.join(dir, 'README.md'), modelCard(model, o, result, train.length));
+      await writeFileSynced(path.join(dir, 'pretrain_metrics.json'), JSON.stringify({ ...result, losses: undefined, out: undefined, lossCurve: result.losses.filter((_, i) => i % 10 === 0) }, null, 1));
     });
-    writeFileSync(path.join(out, 'README.md'), modelCard(model, o, result, train.length));
-    writeFileSync(path.join(out, 'pretrain_metrics.json'), JSON.stringify({ ...result, losses: undefined, out: undefined, lossCurve: result.losses.filter((_, i) => i % 10 === 0) }, null, 1));
   }
   return result;
 }

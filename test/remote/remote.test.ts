@@ -248,7 +248,7 @@ test('bad input fails before anything is sent, with one-line errors', async () =
   const taken = path.join(fx.dir, 'not-a-card');
   mkdirSync(taken, { recursive: true });
   writeFileSync(path.join(taken, 'notes.txt'), 'mine');
-  await assert.rejects(remoteFinetune(base({ out: taken })), /not-a-card: exists and is not a remote model folder tuneshot wrote/);
+  await assert.rejects(remoteFinetune(base({ out: taken })), /not-a-card: the folder exists and is not a tuneshot output/);
   assert.equal(readFileSync(path.join(taken, 'notes.txt'), 'utf8'), 'mine');
   assert.equal(server.requests.length, n, 'no request reached the server');
 });
