@@ -1,6 +1,7 @@
 // bench:finetune — full, LoRA and head-only fine-tuning of the embedded encoder on SST-2 (3 epochs
 // over the 6,920 training sentences): wall time, examples/s, test accuracy; TF-IDF + LR as the peer.
-import { finetune, type Method } from '../src/train/finetune.js';
+import { finetune } from '../src/train/finetune.js';
+import type { Method } from '../src/train/methods/index.js';
 import { sharedSplit, tfidfAccuracy } from './lib/shared.js';
 import { table, round } from './lib/util.js';
 

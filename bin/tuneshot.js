@@ -1,7 +1,8 @@
 #!/usr/bin/env node
 // Thin launcher: the CLI lives in the compiled library (npm run build, run by `prepare` on install).
-import { main } from '../dist/cli/main.js';
+import { main, UsageError } from '../dist/cli/main.js';
 main(process.argv).catch((err) => {
-  console.error(`tuneshot: ${err instanceof Error ? err.message : String(err)}`);
+  // A usage error was printed by the option parser already.
+  if (!(err instanceof UsageError)) console.error(`tuneshot: ${err instanceof Error ? err.message : String(err)}`);
   process.exit(1);
 });

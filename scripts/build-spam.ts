@@ -6,8 +6,8 @@ import { mkdirSync, writeFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { reduceEmail } from '../src/data/email.js';
-import { shuffle, deriveSeed } from '../src/data/random.js';
-import { packageRoot } from '../src/data/paths.js';
+import { shuffle, subSeed } from '../src/data/random.js';
+import { packageRoot } from '../src/util/paths.js';
 
 const { values } = parseArgs({
   options: {
@@ -58,7 +58,7 @@ console.log(`usable: spam ${byLabel.spam.length}, ham ${byLabel.ham.length} (dro
 const train: Array<{ text: string; label: string }> = [];
 const test: Array<{ text: string; label: string }> = [];
 for (const label of ['ham', 'spam'] as const) {
-  const pool = shuffle(byLabel[label], deriveSeed(seed, label));
+  const pool = shuffle(byLabel[label], subSeed(seed, label));
   if (pool.length < nTrain + nTest) throw new Error(`not enough ${label} emails: ${pool.length} < ${nTrain + nTest}`);
   for (const x of pool.slice(0, nTrain)) train.push({ text: x.text, label });
   for (const x of pool.slice(nTrain, nTrain + nTest)) test.push({ text: x.text, label });
@@ -66,7 +66,7 @@ for (const label of ['ham', 'spam'] as const) {
 mkdirSync(values.out!, { recursive: true });
 for (const [name, rows] of [['train', train], ['test', test]] as const) {
   const path = join(values.out!, `${name}.jsonl`);
-  const mixed = shuffle(rows, deriveSeed(seed, name));
+  const mixed = shuffle(rows, subSeed(seed, name));
   writeFileSync(path, mixed.map((r) => JSON.stringify({ text: r.text, label: r.label })).join('\n') + '\n');
   console.log(`${path}: ${mixed.length} examples, ${(statSync(path).size / 1024).toFixed(1)} KiB`);
 }

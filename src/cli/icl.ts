@@ -1,11 +1,13 @@
 // `tuneshot icl`: in-context learning on a labelled test file with demonstrations drawn from a
 // training file, through any language model backend; predictions as JSONL (atomic), metrics printed,
-// and optionally the prompt program (with its backend) saved for `tuneshot serve`.
-import { trackRun } from '../registry/track.js';
-import { truncateAll } from '../icl/truncate.js';
+// and optionally the prompt program (with its backend) saved for `tuneshot serve`. The candidate
+// labels come from the demonstrations (or --labels), never from the test file.
+import { collectHubModels, type HubModelRecord } from '../hub/provenance.js';
 import { existsSync } from 'node:fs';
 import * as path from 'node:path';
 import type { Command } from 'commander';
+import { trackRun } from '../registry/track.js';
+import { truncateAll } from '../icl/truncate.js';
 import { loadExamples } from '../data/dataset.js';
 import { createLanguageModel } from '../icl/backends/index.js';
 import { withCache } from '../icl/cache.js';
@@ -13,49 +15,81 @@ import { saveProgramWithBackend } from '../icl/load-program.js';
 import type { SelectionMethod } from '../icl/prompt.js';
 import { runIcl, type GenerationMetrics } from '../icl/run.js';
 import type { ClassificationMetrics } from '../eval/metrics.js';
-import { Progress } from '../train/progress.js';
-import { commandLine, int } from './main.js';
-import { writeJsonlAtomic } from './predict.js';
+import { Progress } from '../util/progress.js';
+import { writeJsonlAtomic } from '../io/atomic.js';
+import { prepareOutputFile } from '../io/output.js';
+import { commandLine, list, num, oneOf } from './args.js';
 
-const BACKENDS = ['builtin', 'llamacpp', 'openai'];
-const SELECTIONS: SelectionMethod[] = ['random', 'balanced', 'knn'];
+const BACKENDS = ['builtin', 'llamacpp', 'openai'] as const;
+const SELECTIONS: readonly SelectionMethod[] = ['random', 'balanced', 'knn'];
+
+interface IclCliOptions {
+  backend: (typeof BACKENDS)[number];
+  model: string;
+  demos: string;
+  data: string;
+  task: 'classify' | 'generate';
+  labels?: string[];
+  k: number;
+  select: SelectionMethod;
+  calibrate?: boolean;
+  scoring: 'sum' | 'mean';
+  instruction?: string;
+  cache: boolean;
+  baseUrl?: string;
+  apiKey?: string;
+  concurrency: number;
+  textField: string;
+  labelField: string;
+  out: string;
+  overwrite?: boolean;
+  saveProgram?: string;
+  seed: number;
+  quiet?: boolean;
+}
 
 export function registerIcl(program: Command): void {
   program
     .command('icl')
     .description('in-context learning: predict a test file with k demonstrations from a training file')
-    .requiredOption('--backend <name>', `language model backend (${BACKENDS.join(', ')})`)
-    .requiredOption('--model <model>', 'builtin: decoder folder or tuneshot-base-lm; llamacpp: .gguf file; openai: model name')
+    .requiredOption('--backend <name>', `language model backend (${BACKENDS.join(', ')})`, oneOf(BACKENDS))
+    .requiredOption('--model <model>', 'builtin: decoder folder, tuneshot-base-lm or Hub id (Qwen/Qwen2.5-0.5B-Instruct); llamacpp: .gguf file; openai: model name')
     .requiredOption('--demos <file>', 'demonstration pool (JSONL or CSV, usually the training split)')
     .requiredOption('--data <file>', 'examples to predict (JSONL or CSV with gold labels)')
-    .option('--task <task>', 'classify or generate', 'classify')
-    .option('--k <n>', 'demonstrations a prompt', int, 8)
-    .option('--select <method>', 'random, balanced or knn', 'balanced')
+    .option('--task <task>', 'classify or generate', oneOf(['classify', 'generate'] as const), 'classify')
+    .option('--labels <list>', 'candidate labels (comma-separated; default: the labels of the demonstrations)', list)
+    .option('--k <n>', 'demonstrations a prompt', num('k'), 8)
+    .option('--select <method>', 'random, balanced or knn', oneOf(SELECTIONS), 'balanced')
     .option('--calibrate', 'contextual calibration (content-free inputs)')
-    .option('--scoring <kind>', 'label score: sum or mean of token log-probabilities', 'sum')
+    .option('--scoring <kind>', 'label score: sum or mean of token log-probabilities', oneOf(['sum', 'mean'] as const), 'sum')
     .option('--instruction <text>', 'instruction placed before the demonstrations')
     .option('--no-cache', 'do not read or write the response cache')
-    .option('--base-url <url>', 'openai backend: server URL including /v1 (default $OPENAI_BASE_URL)')
+    .option('--base-url <url>', 'openai backend: server URL including /v1 (default $OPENAI_BASE_URL, else https://api.openai.com/v1)')
     .option('--api-key <key>', 'openai backend: API key (default $OPENAI_API_KEY)')
-    .option('--concurrency <n>', 'examples predicted at once', int, 4)
+    .option('--concurrency <n>', 'examples predicted at once', num('concurrency'), 4)
     .option('--text-field <name>', 'field holding the text', 'text')
     .option('--label-field <name>', 'field holding the label', 'label')
-    .option('--out <file>', 'predictions JSONL', 'predictions.jsonl')
+    .option('--out <file>', 'predictions JSONL (missing folders are created)', 'predictions.jsonl')
+    .option('--overwrite', 'replace earlier predictions in --out (and an earlier prompt program in --save-program)')
     .option('--save-program <file>', 'write the prompt program (prompt.json, with its backend) for `tuneshot serve`')
-    .option('--seed <n>', 'random seed of demonstration selection and order', int, 0)
+    .option('--seed <n>', 'random seed of demonstration selection and order', num('seed'), 0)
     .option('--quiet', 'no progress output')
-    .action(async (o) => {
-      if (!BACKENDS.includes(o.backend)) throw new Error(`--backend must be one of ${BACKENDS.join(', ')}, got "${o.backend}"`);
-      if (!SELECTIONS.includes(o.select)) throw new Error(`--select must be one of ${SELECTIONS.join(', ')}, got "${o.select}"`);
-      if (o.task !== 'classify' && o.task !== 'generate') throw new Error(`--task must be classify or generate, got "${o.task}"`);
-      if (o.scoring !== 'sum' && o.scoring !== 'mean') throw new Error(`--scoring must be sum or mean, got "${o.scoring}"`);
+    .action(async (o: IclCliOptions) => {
+      const inputs = [o.demos, o.data, ...(o.backend !== 'openai' ? [o.model] : [])];
+      prepareOutputFile(o.out, { kind: 'predictions', overwrite: o.overwrite, inputs });
+      if (o.saveProgram) {
+        if (path.resolve(o.saveProgram) === path.resolve(o.out)) throw new Error(`--save-program ${o.saveProgram}: the same file as --out`);
+        prepareOutputFile(o.saveProgram, { kind: 'prompt-program', overwrite: o.overwrite, inputs, option: '--save-program' });
+      }
       const fields = { textField: o.textField, labelField: o.labelField };
-      const demos = loadExamples(o.demos, { task: o.task, ...fields });
-      const data = loadExamples(o.data, { task: o.task, ...fields });
-      const labels = o.task === 'classify' ? [...new Set([...demos.labels, ...data.labels])].sort() : undefined;
+      const demos = loadExamples(o.demos, { task: o.task, ...fields, ...(o.labels ? { labels: o.labels } : {}) });
+      const labels = o.task === 'classify' ? demos.labels : undefined;
+      // A gold label outside the candidates fails here, naming the file and line, before any work.
+      const data = loadExamples(o.data, { task: o.task, ...fields, ...(labels ? { labels } : {}) });
 
-      const spec = { backend: o.backend as string, model: o.model as string, ...(o.baseUrl ? { baseURL: o.baseUrl } : {}), ...(o.apiKey ? { apiKey: o.apiKey } : {}) };
-      const raw = await createLanguageModel(spec);
+      const spec = { backend: o.backend as string, model: o.model, ...(o.baseUrl ? { baseURL: o.baseUrl } : {}), ...(o.apiKey ? { apiKey: o.apiKey } : {}) };
+      const hubModels: HubModelRecord[] = []; // a builtin model given by Hub id: recorded with its commit
+      const raw = await collectHubModels(() => createLanguageModel(spec), (m) => hubModels.push(...m));
       const lm = withCache(raw, undefined, { bypass: o.cache === false });
       try {
         // A small context window: demonstrations and query share it equally (prefix kept), counted in a warning.
@@ -68,7 +102,7 @@ export function registerIcl(program: Command): void {
         }
         const progress = new Progress({ total: data.examples.length, label: `icl ${o.backend}`, unit: 'ex/s', quiet: !!o.quiet });
         progress.start();
-        const r = await trackRun('icl', { command: commandLine(), ...o }, [o.demos, o.data], [path.resolve(o.out)], () => runIcl({
+        const r = await trackRun('icl', { command: commandLine(), ...o, ...(hubModels.length ? { hubModels } : {}) }, [o.demos, o.data], [path.resolve(o.out)], () => runIcl({
           lm, demos: demos.examples, data: data.examples, task: o.task, ...(labels ? { labels } : {}), k: o.k, select: o.select,
           calibrate: !!o.calibrate, scoring: o.scoring, seed: o.seed, concurrency: o.concurrency,
           ...(o.instruction !== undefined ? { instruction: o.instruction } : {}),

@@ -1,29 +1,35 @@
-// The command-line interface: a thin layer over the library API. Each command parses flags,
-// calls one library function, and prints its result.
-import { Command, Option } from 'commander';
+// The command-line interface: a thin layer over the library API. Each command parses flags
+// (ranges and choices checked by the parsers of ./args.ts), calls one library function, and
+// prints its result. Imports run one way: main -> commands -> each command -> args.
+import { Command, CommanderError } from 'commander';
 import { commands } from './commands.js';
 
-export async function main(argv: string[]): Promise<void> {
+/** The `tuneshot` program with every command registered (tests drive it in-process). */
+export function createProgram(): Command {
   const program = new Command();
   program
     .name('tuneshot')
     .description('Fine-tune or prompt? Adapt language models to your task and measure which is right.')
     .version('0.1.0')
-    .showHelpAfterError();
+    // One line for a bad option, then a hint (the whole help would bury the error).
+    .showHelpAfterError('(add --help for the options)')
+    .exitOverride();
   for (const register of commands) register(program);
-  await program.parseAsync(argv);
+  return program;
 }
 
-export const int = (v: string) => {
-  const n = Number(v);
-  if (!Number.isInteger(n)) throw new Error(`expected an integer, got "${v}"`);
-  return n;
-};
-export const float = (v: string) => {
-  const n = Number(v);
-  if (!Number.isFinite(n)) throw new Error(`expected a number, got "${v}"`);
-  return n;
-};
-/** This process's command line as the user typed it, for model cards and the run registry. */
-export const commandLine = () => `tuneshot ${process.argv.slice(2).join(' ')}`;
-export { Option };
+/** A command-line error commander has already printed (with its hint): entry points only set the exit code. */
+export class UsageError extends Error {
+  readonly reported = true;
+}
+
+/** Run the CLI. Never exits the process itself (tests call it in-process): a usage error is thrown as UsageError. */
+export async function main(argv: string[]): Promise<void> {
+  try {
+    await createProgram().parseAsync(argv);
+  } catch (e) {
+    if (!(e instanceof CommanderError)) throw e;
+    if (e.exitCode === 0) return; // --help, --version
+    throw new UsageError(e.message);
+  }
+}

@@ -1,7 +1,14 @@
 // `tuneshot runs ls | show <id> | rm <id>`: the run registry ($TUNESHOT_HOME/registry.sqlite).
 import type { Command } from 'commander';
 import { openRegistry, RUN_KINDS, RUN_STATUSES, type Run, type RunKind, type RunStatus } from '../registry/registry.js';
-import { int } from './main.js';
+import { num, oneOf } from './args.js';
+
+interface RunsLsCliOptions {
+  kind?: RunKind;
+  status?: RunStatus;
+  limit?: number;
+  json?: boolean;
+}
 
 function briefMetrics(r: Run): string {
   const m = r.metrics as Record<string, unknown>;
@@ -31,13 +38,13 @@ export function registerRuns(program: Command): void {
   runs
     .command('ls')
     .description('list runs, newest first')
-    .option('--kind <kind>', `only runs of this kind (${RUN_KINDS.join(', ')})`)
-    .option('--status <status>', `only runs with this status (${RUN_STATUSES.join(', ')})`)
-    .option('--limit <n>', 'at most this many', int)
+    .option('--kind <kind>', `only runs of this kind (${RUN_KINDS.join(', ')})`, oneOf(RUN_KINDS))
+    .option('--status <status>', `only runs with this status (${RUN_STATUSES.join(', ')})`, oneOf(RUN_STATUSES))
+    .option('--limit <n>', 'at most this many', num('limit'))
     .option('--json', 'machine-readable output')
-    .action((o) => {
+    .action((o: RunsLsCliOptions) => {
       const list = withRegistry((reg) => reg.listRuns({
-        ...(o.kind ? { kind: o.kind as RunKind } : {}), ...(o.status ? { status: o.status as RunStatus } : {}), ...(o.limit !== undefined ? { limit: o.limit } : {}),
+        ...(o.kind ? { kind: o.kind } : {}), ...(o.status ? { status: o.status } : {}), ...(o.limit !== undefined ? { limit: o.limit } : {}),
       }));
       if (o.json) {
         console.log(JSON.stringify(list, null, 2));
@@ -57,7 +64,7 @@ export function registerRuns(program: Command): void {
   runs
     .command('show')
     .description('a run in full (config, input hash, metrics, artifacts) as JSON')
-    .argument('<id>', 'run id', int)
+    .argument('<id>', 'run id', num('runId'))
     .action((id: number) => {
       const run = withRegistry((reg) => reg.getRun(id));
       if (!run) throw new Error(`no run ${id}`);
@@ -66,9 +73,9 @@ export function registerRuns(program: Command): void {
   runs
     .command('rm')
     .description('remove a run record')
-    .argument('<id>', 'run id', int)
+    .argument('<id>', 'run id', num('runId'))
     .option('--delete-artifacts', 'also delete the files and folders the run wrote')
-    .action((id: number, o) => {
+    .action((id: number, o: { deleteArtifacts?: boolean }) => {
       const removed = withRegistry((reg) => reg.removeRun(id, { deleteArtifacts: !!o.deleteArtifacts }));
       if (!removed) throw new Error(`no run ${id}`);
       console.log(`removed run ${id}${o.deleteArtifacts ? ' and its artifacts' : ''}`);

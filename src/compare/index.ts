@@ -1,2 +1,3 @@
-export { compare, cellFileName, ALL_METHODS } from './compare.js';
-export type { CompareOptions, CompareOutput, CompareProgressEvent, CellKey } from './compare.js';
+export { compare, cellFileName, ALL_BASELINES } from './compare.js';
+export type { CompareOptions, CompareOutput, CompareProgressEvent, CellKey, BaselineName } from './compare.js';
+export type { Arm, ArmCell, ArmContext, ArmOutcome, ArmPlanner } from './arm.js';

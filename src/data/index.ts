@@ -1,7 +1,7 @@
 // Public API of src/data: datasets, sampling, the built-in corpus and tokenizer training.
-export { loadExamples, sampleBudget, DataError } from './dataset.js';
+export { loadExamples, examplesOf, sampleBudget, DataError } from './dataset.js';
 export type { Example, Task, DataFormat, LoadOptions, LoadedExamples } from './dataset.js';
-export { mulberry32, shuffle, hashString, deriveSeed, randomInt } from './random.js';
+export { mulberry32, shuffle, subSeed, randomInt } from './random.js';
 export type { Rng } from './random.js';
 export { builtinDataset, builtinDatasetNames } from './builtin.js';
 export type { BuiltinDataset, BuiltinDatasetName } from './builtin.js';
@@ -10,4 +10,3 @@ export type { CorpusSource, BuildCorpusOptions, CorpusStats, SourceStats, ReadTe
 export { trainTokenizer, bytesToUnicode, BERT_SPECIALS, GPT2_EOS } from './train-tokenizer.js';
 export type { TokenizerKind, TrainTokenizerOptions, TrainedTokenizer } from './train-tokenizer.js';
 export { reduceEmail, htmlToText, collapseWhitespace, truncateText } from './email.js';
-export { packageRoot } from './paths.js';

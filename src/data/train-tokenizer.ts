@@ -12,7 +12,8 @@
 //      with that vocab_size does; for WordPiece it keeps the earliest-learned pieces),
 //   4. reload the result with the library (`Tokenizer.fromString`) to validate it and save it
 //      from there, so the file on disk is written by the library itself.
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync, existsSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, existsSync } from 'node:fs';
+import { makeDirs, writeFileAtomicSync } from '../io/atomic.js';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createRequire } from 'node:module';
@@ -177,12 +178,14 @@ export function trainTokenizer(options: TrainTokenizerOptions): TrainedTokenizer
     const json = JSON.parse(readFileSync(rawPath, 'utf8')) as TokenizerJson;
     finalSize = kind === 'wordpiece' ? reshapeWordPiece(json, vocabSize) : reshapeBpe(json, vocabSize);
     validated = lib.Tokenizer.fromString(JSON.stringify(json));
+    // The binding writes files only by path: save beside the raw one, then move it in atomically.
+    validated.save(join(tmp, 'tokenizer.json'), true);
+    makeDirs(outDir);
+    writeFileAtomicSync(join(outDir, 'tokenizer.json'), readFileSync(join(tmp, 'tokenizer.json')));
   } finally {
     rmSync(tmp, { recursive: true, force: true });
   }
-  mkdirSync(outDir, { recursive: true });
   const path = join(outDir, 'tokenizer.json');
-  validated.save(path, true);
 
   let specialTokens: Record<string, string>;
   let config: Record<string, unknown>;
@@ -211,7 +214,7 @@ export function trainTokenizer(options: TrainTokenizerOptions): TrainedTokenizer
   const addedTokensDecoder = Object.fromEntries(
     (kind === 'wordpiece' ? [...BERT_SPECIALS] : [GPT2_EOS]).map((t, i) => [String(i), { content: t, lstrip: false, normalized: false, rstrip: false, single_word: false, special: true }]),
   );
-  writeFileSync(join(outDir, 'tokenizer_config.json'), JSON.stringify({ ...config, added_tokens_decoder: addedTokensDecoder }, null, 2) + '\n');
-  writeFileSync(join(outDir, 'special_tokens_map.json'), JSON.stringify(specialTokens, null, 2) + '\n');
+  writeFileAtomicSync(join(outDir, 'tokenizer_config.json'), JSON.stringify({ ...config, added_tokens_decoder: addedTokensDecoder }, null, 2) + '\n');
+  writeFileAtomicSync(join(outDir, 'special_tokens_map.json'), JSON.stringify(specialTokens, null, 2) + '\n');
   return { path, vocabSize: finalSize, specialTokens };
 }

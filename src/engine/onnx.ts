@@ -54,8 +54,22 @@ export interface SerializedGraph {
   feeds: Tensor[];
 }
 
+export interface ToOnnxOptions {
+  name?: string;
+  /**
+   * Runs the random kernels (Dropout) have already made: their seeds are advanced by this many, so a
+   * new session draws what the old one would have drawn next (a resumed training run).
+   */
+  randomRuns?: number;
+}
+
+/** Ops whose seed attribute numbers the generator of their first run (see ops.dropout). */
+const SEEDED_OPS = new Set(['Dropout']);
+
 /** Build the ModelProto that computes `outputs` from the graph's inputs, parameters and constants. */
-export function toOnnx(graph: Graph, outputs: Tensor[], name = 'tuneshot'): SerializedGraph {
+export function toOnnx(graph: Graph, outputs: Tensor[], options: ToOnnxOptions = {}): SerializedGraph {
+  const runs = options.randomRuns ?? 0;
+  if (!Number.isInteger(runs) || runs < 0) throw new GraphError(`randomRuns must be a whole number >= 0, got ${runs}`);
   const nodes = ancestors(outputs);
   for (const n of nodes) if (!KNOWN_OPS.has(n.op)) throw new GraphError(`unknown op "${n.op}" (node ${n.id}): not an op the engine can run`);
   const used = new Set<Tensor>(outputs);
@@ -77,7 +91,7 @@ export function toOnnx(graph: Graph, outputs: Tensor[], name = 'tuneshot'): Seri
     producerName: 'tuneshot',
     opsetImport: [{ domain: '', version: OPSET }],
     graph: {
-      name,
+      name: options.name ?? 'tuneshot',
       node: [
         ...nodes.map((n) => ({
           opType: n.op,
@@ -85,7 +99,7 @@ export function toOnnx(graph: Graph, outputs: Tensor[], name = 'tuneshot'): Seri
           name: `n${n.id}_${n.op}`,
           input: n.inputs.map((t) => t.name),
           output: n.outputs.map((t) => t.name),
-          attribute: Object.entries(n.attrs).map(([k, v]) => attribute(k, v)),
+          attribute: Object.entries(n.attrs).map(([k, v]) => attribute(k, SEEDED_OPS.has(n.op) && k === 'seed' && typeof v === 'number' ? v + runs : v)),
         })),
         ...extra,
       ],

@@ -280,8 +280,10 @@ export function layerNorm(x: Tensor, scale: Tensor, bias: Tensor, eps = 1e-5): T
 }
 
 /**
- * Dropout in training mode with a fixed seed. ONNX Runtime advances the kernel's generator every
- * run, so a fresh process replays the same masks. Outputs [y, mask].
+ * Dropout in training mode. ONNX Runtime's CPU kernel draws its mask at run n of a session from a
+ * generator seeded with `seed + n` (its RandomGenerator hands out seed, seed + 1, ...), so the masks
+ * are a function of (seed, run): a fresh session replays them, and one compiled with `randomRuns: n`
+ * (see toOnnx) continues exactly where a session stands after n runs. Outputs [y, mask].
  */
 export function dropout(x: Tensor, ratio: number, seed: number): Tensor {
   if (ratio <= 0) return x;
@@ -303,6 +305,19 @@ export function crossEntropy(logits: Tensor, labels: Tensor, ignoreIndex = -100)
     { dtype: logits.dtype, shape: [] },
     { dtype: logits.dtype, shape: logits.shape },
   ])[0]!;
+}
+
+/**
+ * Mean cross-entropy of logits [N, C] against target distributions [N, C] (soft labels, e.g. a
+ * teacher's probabilities): -mean_n sum_c target[n, c] log softmax(logits)[n, c]. Built from ops that
+ * have gradient rules (LogSoftmax, Mul, ReduceSum, ReduceMean), so it needs no rule of its own; with
+ * one-hot targets it equals crossEntropy.
+ */
+export function softCrossEntropy(logits: Tensor, targets: Tensor): Tensor {
+  if (logits.rank !== 2 || targets.rank !== 2 || !isFloat(targets.dtype)) fail('SoftCrossEntropy', 'expects logits [N, C] and float targets [N, C]', logits, targets);
+  const c1 = logits.shape[1], c2 = targets.shape[1];
+  if (typeof c1 === 'number' && typeof c2 === 'number' && c1 !== c2) fail('SoftCrossEntropy', 'logits and targets disagree on C', logits, targets);
+  return neg(reduceMean(reduceSum(mul(logSoftmax(logits), targets), [1]), [0]));
 }
 
 // ---- used by gradient rules ------------------------------------------------------------------

@@ -24,7 +24,7 @@ export function normalArray(n: number, std: number, rand: () => number): Float32
   return out;
 }
 
-/** Derive an independent seed for a named stream (e.g. one per parameter) from a base seed. */
+/** Derive an independent seed for a named stream (one per parameter, class, epoch, step) from a base seed: FNV-1a of the name from a seed-dependent basis. */
 export function subSeed(seed: number, name: string): number {
   let h = 2166136261 ^ seed;
   for (let i = 0; i < name.length; i++) h = Math.imul(h ^ name.charCodeAt(i), 16777619);

@@ -63,6 +63,8 @@ export interface CompileOptions {
    * kernel keeps its random generator across runs (a shared session would replay different masks).
    */
   fresh?: boolean;
+  /** Runs already made by an earlier session of this graph (random kernels continue from there; see toOnnx). */
+  randomRuns?: number;
 }
 
 /** A compiled computation: fixed outputs of one graph, runnable many times with new feeds. */
@@ -70,12 +72,15 @@ export class Program {
   readonly feeds: Tensor[];
   private session: Promise<ort.InferenceSession>;
   readonly hash: string;
+  /** Runs made, counting those of the session this one continues (CompileOptions.randomRuns). */
+  runs: number;
 
   constructor(readonly outputs: Tensor[], options: CompileOptions = {}) {
     if (outputs.length === 0) throw new GraphError('Program: no outputs requested');
     const graph = outputs[0]!.graph;
-    const { bytes, feeds } = toOnnx(graph, outputs);
+    const { bytes, feeds } = toOnnx(graph, outputs, { randomRuns: options.randomRuns });
     this.feeds = feeds;
+    this.runs = options.randomRuns ?? 0;
     const threads = options.threads ?? defaultThreads();
     this.hash = createHash('sha1').update(bytes).update(String(threads)).digest('hex');
     let s = options.fresh ? undefined : sessionCache.get(this.hash);
@@ -101,6 +106,7 @@ export class Program {
    */
   async run(inputs: Map<Tensor, HostTensor> | Record<string, HostTensor>, params?: ParamStore, into?: Map<Tensor, Float32Array>): Promise<ort.Tensor[]> {
     const session = await this.session;
+    this.runs++;
     const byName = inputs instanceof Map ? new Map([...inputs].map(([t, v]) => [t.name, v])) : new Map(Object.entries(inputs));
     const feeds: Record<string, ort.Tensor> = {};
     for (const t of this.feeds) {

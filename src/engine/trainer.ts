@@ -12,6 +12,11 @@ export interface TrainerOptions {
   clipNorm?: number;
   /** Extra outputs to fetch with the loss (e.g. logits for accuracy). */
   extraOutputs?: Tensor[];
+  /**
+   * Continue a run: optimizer steps and graph runs already done. The step drives the schedule; the
+   * runs set where the random kernels (dropout) continue, so a resumed run draws the same masks.
+   */
+  resumeAt?: { step: number; runs: number };
 }
 
 export interface StepResult {
@@ -32,6 +37,10 @@ export class Trainer {
   private deferred: DeferredScatter[];
   /** Optimizer steps taken (for the schedule and checkpoints). */
   step = 0;
+  /** Graph runs made (one a micro-batch), counting those before a resume: checkpoints store it. */
+  get runs(): number {
+    return this.program.runs;
+  }
 
   constructor(readonly loss: Tensor, trainable: Tensor[], readonly store: ParamStore, readonly options: TrainerOptions) {
     if (trainable.length === 0) throw new GraphError('Trainer: nothing to train');
@@ -43,7 +52,8 @@ export class Trainer {
     this.gradTensors = trainable.map((p) => grads.get(p) ?? null);
     const graphGrads = this.gradTensors.filter((g): g is Tensor => g !== null);
     const outputs = [loss, ...(options.extraOutputs ?? []), ...graphGrads, ...deferred.flatMap((d) => [d.grad, d.indices])];
-    this.program = new Program(outputs, { fresh: loss.graph.nodes.some((n) => n.op === 'Dropout') });
+    this.program = new Program(outputs, { fresh: loss.graph.nodes.some((n) => n.op === 'Dropout'), randomRuns: options.resumeAt?.runs });
+    this.step = options.resumeAt?.step ?? 0;
     this.gradBufs = trainable.map((p) => new Float32Array(store.get(p.name)!.data.length));
     this.accBufs = trainable.map((p) => new Float32Array(store.get(p.name)!.data.length));
     this.into = new Map();

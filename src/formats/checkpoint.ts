@@ -3,6 +3,7 @@
  */
 import { promises as fsp } from 'node:fs';
 import * as path from 'node:path';
+import { copyFileSynced, replaceFolderAtomic, writeFileSynced } from '../io/atomic.js';
 import { exists, readSafetensorsFolder, serializeSafetensors, type TensorMap, type TensorsInput } from './safetensors.js';
 
 export interface Checkpoint {
@@ -69,30 +70,20 @@ export async function readCheckpoint(dir: string): Promise<Checkpoint> {
 
 
 /**
- * Write a model folder atomically: everything goes into a sibling temp folder which is
- * renamed into place at the end. An existing folder is first renamed aside and only
- * deleted once the new one is in place; on error the old folder is restored and the
- * temp folder removed, so `dir` is never half-written.
+ * Write a model folder atomically (src/io/atomic.ts): everything goes into a sibling temp folder
+ * which is renamed into place at the end, so `dir` is never half-written. Whether `dir` may be
+ * replaced is the caller's decision (src/io/output.ts for user-named outputs).
  */
 export async function writeCheckpoint(dir: string, opts: WriteCheckpointOptions): Promise<void> {
-  const target = path.resolve(dir);
-  const parent = path.dirname(target);
-  const base = path.basename(target);
-  await fsp.mkdir(parent, { recursive: true });
-  const stamp = `${process.pid}-${Date.now().toString(36)}-${Math.random().toString(36).slice(2, 8)}`;
-  const tmp = path.join(parent, `.${base}.tmp-${stamp}`);
-  const old = path.join(parent, `.${base}.old-${stamp}`);
-  await fsp.mkdir(tmp);
-  let movedOld = false;
-  try {
-    await fsp.writeFile(path.join(tmp, 'config.json'), JSON.stringify(opts.config, null, 2) + '\n');
-    await fsp.writeFile(path.join(tmp, 'model.safetensors'), serializeSafetensors(opts.tensors, opts.metadata ?? { format: 'pt' }));
+  await replaceFolderAtomic(dir, async (tmp) => {
+    await writeFileSynced(path.join(tmp, 'config.json'), JSON.stringify(opts.config, null, 2) + '\n');
+    await writeFileSynced(path.join(tmp, 'model.safetensors'), serializeSafetensors(opts.tensors, opts.metadata ?? { format: 'pt' }));
     if (opts.tokenizerFrom !== undefined) {
       let copied = 0;
       for (const name of TOKENIZER_FILES) {
         const src = path.join(opts.tokenizerFrom, name);
         if (await exists(src)) {
-          await fsp.copyFile(src, path.join(tmp, name));
+          await copyFileSynced(src, path.join(tmp, name));
           copied++;
         }
       }
@@ -103,17 +94,7 @@ export async function writeCheckpoint(dir: string, opts: WriteCheckpointOptions)
       if (path.isAbsolute(rel) || rel.startsWith('..')) throw new CheckpointError(`extra file name ${JSON.stringify(name)} must be relative and inside the folder`);
       const dest = path.join(tmp, rel);
       await fsp.mkdir(path.dirname(dest), { recursive: true });
-      await fsp.writeFile(dest, content);
+      await writeFileSynced(dest, content);
     }
-    if (await exists(target)) {
-      await fsp.rename(target, old);
-      movedOld = true;
-    }
-    await fsp.rename(tmp, target);
-  } catch (e) {
-    if (movedOld && !(await exists(target))) await fsp.rename(old, target).catch(() => undefined);
-    await fsp.rm(tmp, { recursive: true, force: true });
-    throw e;
-  }
-  if (movedOld) await fsp.rm(old, { recursive: true, force: true });
+  });
 }

@@ -10,6 +10,7 @@
  */
 import { promises as fsp } from 'node:fs';
 import * as path from 'node:path';
+import { writeFileAtomic } from '../io/atomic.js';
 
 export type SafetensorsDtype =
   | 'F64' | 'F32' | 'F16' | 'BF16'
@@ -232,24 +233,6 @@ export function serializeSafetensors(tensors: TensorsInput, metadata?: Record<st
     pos += bytes.byteLength;
   }
   return out;
-}
-
-/** Write `data` to `file` atomically: write a sibling temp file, then rename over. */
-export async function writeFileAtomic(file: string, data: Uint8Array | string | Uint8Array[]): Promise<void> {
-  const tmp = `${file}.tmp-${process.pid}`;
-  try {
-    const fh = await fsp.open(tmp, 'w');
-    try {
-      for (const chunk of Array.isArray(data) ? data : [data]) await fh.writeFile(chunk);
-      await fh.sync();
-    } finally {
-      await fh.close();
-    }
-    await fsp.rename(tmp, file);
-  } catch (e) {
-    await fsp.rm(tmp, { force: true });
-    throw e;
-  }
 }
 
 /** Write tensors as F32 safetensors, atomically. */

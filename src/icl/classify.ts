@@ -7,6 +7,7 @@ import type { Classifier, PredictInput, Prediction } from '../predictor.js';
 import type { LanguageModel } from './language-model.js';
 import { continuationFor, queryText, renderPrompt, verbalize, type PromptProgram, type RenderOptions } from './prompt.js';
 import { DemoSelector, fitToContext, type EmbedFn, type SelectedDemo } from './select.js';
+import { RANGES, checkRange } from '../options/ranges.js';
 
 /** Content-free inputs averaged for calibration. */
 export const CONTENT_FREE_INPUTS = ['N/A', '', '[MASK]'] as const;
@@ -109,6 +110,7 @@ export class IclClassifier implements Classifier {
 
   constructor(o: IclClassifierOptions) {
     if (o.program.task !== 'classify') throw new Error('IclClassifier needs a classification prompt program');
+    checkRange('IclClassifier: concurrency', o.concurrency, RANGES.concurrency);
     this.lm = o.lm;
     this.program = o.program;
     this.labels = o.program.labels;

@@ -2,7 +2,8 @@
 // `query`, label verbalizers, demonstration selection settings and calibration, serializable as
 // prompt.json so `serve` can serve exactly what was evaluated.
 
-import { readFile, writeFile } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
+import { writeFileAtomic } from '../io/atomic.js';
 import { Template } from '@huggingface/jinja';
 import type { Example } from '../data/dataset.js';
 
@@ -178,7 +179,7 @@ export function simpleChatFormat(messages: readonly ChatMessage[]): string {
 
 export async function savePromptProgram(path: string, program: PromptProgram): Promise<void> {
   validatePromptProgram(program);
-  await writeFile(path, `${JSON.stringify(program, null, 2)}\n`);
+  await writeFileAtomic(path, `${JSON.stringify(program, null, 2)}\n`);
 }
 
 export async function loadPromptProgram(path: string): Promise<PromptProgram> {

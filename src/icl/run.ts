@@ -7,6 +7,8 @@ import { IclClassifier, IclGenerator, mapConcurrent } from './classify.js';
 import type { LanguageModel } from './language-model.js';
 import { createPromptProgram, type DemoOrder, type IclTask, type PromptProgram, type SelectionMethod } from './prompt.js';
 import type { EmbedFn } from './select.js';
+import { OptionError } from '../options/ranges.js';
+import { validateIclOptions } from '../options/validate.js';
 
 export interface RunIclOptions {
   lm: LanguageModel;
@@ -14,7 +16,7 @@ export interface RunIclOptions {
   demos: Example[];
   /** Examples to predict (usually the test split). */
   data: Example[];
-  /** Closed label set (classify); default: sorted labels of demos and data. */
+  /** Closed label set (classify); default: sorted labels of the demonstrations (never the data's: that would leak the test set). */
   labels?: string[];
   task?: IclTask;
   k?: number;
@@ -61,12 +63,17 @@ export interface RunIclResult {
 }
 
 export async function runIcl(o: RunIclOptions): Promise<RunIclResult> {
+  validateIclOptions(o, 'runIcl');
   const started = performance.now();
   const task = o.program?.task ?? o.task ?? 'classify';
   const labels =
     o.program?.labels ??
     o.labels ??
-    (task === 'classify' ? [...new Set([...o.demos, ...o.data].map((e) => e.label ?? ''))].filter((l) => l !== '').sort() : []);
+    (task === 'classify' ? [...new Set(o.demos.map((e) => e.label ?? ''))].filter((l) => l !== '').sort() : []);
+  if (task === 'classify') {
+    const i = o.data.findIndex((e) => e.label !== undefined && !labels.includes(e.label));
+    if (i >= 0) throw new OptionError('labels', `runIcl: data example ${i + 1} has the label "${o.data[i]!.label}", which is not a candidate label (${labels.join(', ')}); candidates come from the demonstrations or labels`);
+  }
   const program =
     o.program ??
     createPromptProgram({

@@ -2,7 +2,7 @@
 // and truncation to the context window (drops demonstrations, never the query).
 
 import type { Example } from '../data/dataset.js';
-import { deriveSeed, mulberry32, shuffle } from '../data/random.js';
+import { subSeed, mulberry32, shuffle } from '../data/random.js';
 import type { DemoOrder, SelectionMethod } from './prompt.js';
 import { queryText } from './prompt.js';
 
@@ -50,9 +50,9 @@ export function balancedSample(pool: readonly Example[], k: number, seed: number
     byClass.get(l)!.push(ex);
   }
   const classes = [...byClass.keys()].sort();
-  const queues = classes.map((c) => shuffle(byClass.get(c)!, deriveSeed(seed, `balanced:${c}`)));
+  const queues = classes.map((c) => shuffle(byClass.get(c)!, subSeed(seed, `balanced:${c}`)));
   // Start at a seeded class so k < #classes does not always favour the first classes.
-  const start = classes.length > 0 ? Math.floor(mulberry32(deriveSeed(seed, 'balanced-start'))() * classes.length) : 0;
+  const start = classes.length > 0 ? Math.floor(mulberry32(subSeed(seed, 'balanced-start'))() * classes.length) : 0;
   const out: Example[] = [];
   for (let round = 0; out.length < k; round++) {
     let any = false;
@@ -101,7 +101,7 @@ export class DemoSelector {
       chosen = scored.slice(0, k).map(({ example, similarity }) => ({ example, similarity }));
     } else {
       this.fixed ??=
-        method === 'balanced' ? balancedSample(this.pool, k, seed) : shuffle(this.pool, deriveSeed(seed, 'random')).slice(0, k);
+        method === 'balanced' ? balancedSample(this.pool, k, seed) : shuffle(this.pool, subSeed(seed, 'random')).slice(0, k);
       chosen = this.fixed.map((example) => ({ example }));
       if (order === 'similar-last') {
         const all = await this.embeddings();
@@ -112,7 +112,7 @@ export class DemoSelector {
     if (order === 'similar-last') {
       return chosen.slice().sort((a, b) => a.similarity! - b.similarity!);
     }
-    return shuffle(chosen, method === 'knn' ? deriveSeed(seed, `order:${query}`) : deriveSeed(seed, 'order'));
+    return shuffle(chosen, method === 'knn' ? subSeed(seed, `order:${query}`) : subSeed(seed, 'order'));
   }
 }
 

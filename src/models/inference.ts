@@ -73,7 +73,7 @@ export async function forwardTexts(model: TransformerModel, texts: string[], opt
   const { program } = model.program({ head: opts.head, numLabels: opts.numLabels, pooling: opts.pooling, lora: opts.lora });
   for (let i = 0; i < texts.length; i += bs) {
     const enc = tok.encodeBatch(texts.slice(i, i + bs), { pairs: opts.pairs?.slice(i, i + bs), maxLength: Math.min(opts.maxLength ?? 256, model.config.maxPositions), truncation: true });
-    const feeds = model.family === 'bert' ? encoderFeeds(model, enc) : decoderFeeds(enc);
+    const feeds = model.family.kind === 'encoder' ? encoderFeeds(model, enc) : decoderFeeds(enc);
     const [y] = await program.run(feeds, model.params);
     const data = y!.data as Float32Array;
     const rows = enc.inputIds.length, width = data.length / rows;
@@ -90,7 +90,7 @@ export async function embedTexts(model: TransformerModel, texts: string[], batch
   const H = model.config.hidden;
   for (let i = 0; i < texts.length; i += batchSize) {
     const enc = tok.encodeBatch(texts.slice(i, i + batchSize), { maxLength: Math.min(256, model.config.maxPositions) });
-    const feeds = model.family === 'bert' ? encoderFeeds(model, enc) : decoderFeeds(enc);
+    const feeds = model.family.kind === 'encoder' ? encoderFeeds(model, enc) : decoderFeeds(enc);
     const [y] = await program.run(feeds, model.params);
     const h = y!.data as Float32Array;
     const T = enc.inputIds[0]!.length;

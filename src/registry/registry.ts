@@ -4,10 +4,11 @@
 // migrations table so later versions can add columns without losing history.
 
 import { createHash } from 'node:crypto';
-import { createReadStream, mkdirSync, rmSync } from 'node:fs';
+import { createReadStream, existsSync, renameSync, rmSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
+import { makeDirs } from '../io/atomic.js';
 
 export type RunKind = 'pretrain' | 'finetune' | 'icl' | 'compare';
 export type RunStatus = 'running' | 'succeeded' | 'failed' | 'cancelled';
@@ -69,6 +70,37 @@ const MIGRATIONS: readonly string[] = [
    );
    CREATE INDEX runs_kind ON runs(kind);
    CREATE INDEX runs_input_hash ON runs(input_hash);`,
+  // 2: remote fine-tuning (src/remote): uploaded training files by content hash, so a file is never
+  // uploaded twice, and provider jobs by data hash and parameters, so a finished job is reused.
+  `CREATE TABLE remote_files (
+     provider TEXT NOT NULL,
+     endpoint TEXT NOT NULL,
+     sha256 TEXT NOT NULL,
+     file_id TEXT NOT NULL,
+     bytes INTEGER NOT NULL,
+     created_at TEXT NOT NULL,
+     PRIMARY KEY (provider, endpoint, sha256)
+   );
+   CREATE TABLE remote_jobs (
+     provider TEXT NOT NULL,
+     endpoint TEXT NOT NULL,
+     job_id TEXT NOT NULL,
+     run_id INTEGER REFERENCES runs(id) ON DELETE SET NULL,
+     base_model TEXT NOT NULL,
+     data_hash TEXT NOT NULL,
+     params TEXT NOT NULL,
+     status TEXT NOT NULL,
+     fine_tuned_model TEXT,
+     trained_tokens INTEGER,
+     error TEXT,
+     settings TEXT NOT NULL DEFAULT '{}',
+     card TEXT,
+     created_at TEXT NOT NULL,
+     updated_at TEXT NOT NULL,
+     PRIMARY KEY (provider, endpoint, job_id)
+   );
+   CREATE INDEX remote_jobs_reuse ON remote_jobs(provider, endpoint, base_model, data_hash, params);
+   CREATE INDEX remote_jobs_job_id ON remote_jobs(job_id);`,
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;
@@ -118,10 +150,15 @@ export class Registry {
   constructor(path: string) {
     this.path = path;
     this.db = new Database(path);
-    this.db.pragma('journal_mode = WAL');
-    this.db.pragma('foreign_keys = ON');
-    this.db.pragma('busy_timeout = 5000');
-    this.migrate();
+    try {
+      this.db.pragma('journal_mode = WAL');
+      this.db.pragma('foreign_keys = ON');
+      this.db.pragma('busy_timeout = 5000');
+      this.migrate();
+    } catch (e) {
+      this.db.close();
+      throw e;
+    }
   }
 
   private migrate(): void {
@@ -138,6 +175,11 @@ export class Registry {
       }
     });
     apply.immediate(current);
+  }
+
+  /** The SQLite handle, for stores of other concerns kept in the same file (src/registry/remote.ts). */
+  get sqlite(): Database.Database {
+    return this.db;
   }
 
   schemaVersion(): number {
@@ -229,9 +271,21 @@ export class Registry {
  * Opens (creating if needed) the registry. `home` defaults to $TUNESHOT_HOME, else ~/.tuneshot;
  * the database is <home>/registry.sqlite.
  */
-export function openRegistry(home: string = tuneshotHome()): Registry {
-  mkdirSync(home, { recursive: true });
-  return new Registry(join(home, 'registry.sqlite'));
+export function openRegistry(home: string = tuneshotHome(), warn: (message: string) => void = (m) => process.stderr.write(`warning: ${m}\n`)): Registry {
+  makeDirs(home);
+  const file = join(home, 'registry.sqlite');
+  try {
+    return new Registry(file);
+  } catch (e) {
+    const code = (e as { code?: string }).code;
+    if (code !== 'SQLITE_NOTADB' && code !== 'SQLITE_CORRUPT') throw new Error(`${file}: cannot open the run registry (${(e as Error).message})`);
+    // A damaged registry must not block every command: keep it for inspection, start a new one.
+    const aside = `${file}.corrupt-${new Date().toISOString().replace(/[:.]/g, '-')}`;
+    renameSync(file, aside);
+    for (const ext of ['-wal', '-shm']) if (existsSync(file + ext)) renameSync(file + ext, aside + ext);
+    warn(`${file} was not a readable SQLite database (${(e as Error).message}); moved it to ${aside} and started a new run registry`);
+    return new Registry(file);
+  }
 }
 
 /**

@@ -1,18 +1,20 @@
 // Charts of a compare run as Vega-Lite specs, compiled to Vega and rendered to SVG strings in
-// Node (no browser, no canvas): learning curves with 95% bands and the crossover marked, cost
-// against accuracy, and one confusion-matrix heatmap per method at its best budget.
+// Node (no browser, no canvas): learning curves of the primary metric with 95% bands and the
+// crossover marked (baselines dashed, results that must not be recommended drawn as crosses), cost
+// against the primary metric, and one confusion-matrix heatmap per arm at its best budget.
 //
 // Layers are named so the SVG carries stable classes for tests and styling:
-//   learning curve: g.curve_marks (one line per method), g.band_marks (one band per method),
+//   learning curve: g.curve_marks (one line per arm), g.band_marks (one band per arm),
 //                   g.crossover_marks (the crossover rule, when there is one)
-//   cost/accuracy:  g.costpoint_marks (one symbol per method × budget)
+//   cost/accuracy:  g.costpoint_marks (one symbol per arm × budget)
 //   confusion:      g.cell_marks (one rect per gold × predicted label pair)
 
 import * as vega from 'vega';
 import { compile, type TopLevelSpec } from 'vega-lite';
 import type { Advice } from '../advise/advise.js';
 import type { Budget, CompareResults, SummaryRow } from '../eval/results.js';
-import { budgetKey, compareBudgets, formatBudget, methodLabel } from '../eval/results.js';
+import { metricTitle } from '../eval/metric.js';
+import { budgetKey, compareBudgets, formatBudget, armLabel, type ArmKind } from '../eval/results.js';
 
 const PALETTE = ['#1f77b4', '#d62728', '#2ca02c', '#ff7f0e', '#9467bd', '#8c564b', '#e377c2', '#7f7f7f', '#bcbd22', '#17becf'];
 const FONT = 'system-ui, -apple-system, "Segoe UI", Roboto, "Helvetica Neue", Arial, sans-serif';
@@ -25,10 +27,18 @@ const BASE_CONFIG = {
   title: { fontSize: 14, anchor: 'start' as const },
 };
 
-/** Methods in results order, each with a label and a fixed colour shared by every chart. */
-function methodColors(results: CompareResults): { domain: string[]; range: string[] } {
-  const domain = results.methods.map((m) => methodLabel(results, m.id));
-  return { domain, range: domain.map((_, i) => PALETTE[i % PALETTE.length]!) };
+/** Arms in results order, each with a label and a fixed colour shared by every chart (baselines in greys). */
+function armColors(results: CompareResults): { domain: string[]; range: string[] } {
+  const domain = results.arms.map((m) => armLabel(results, m.id));
+  let learned = 0, baseline = 0;
+  const range = results.arms.map((m) => (m.kind === 'baseline' ? BASELINE_GREYS[baseline++ % BASELINE_GREYS.length]! : PALETTE[learned++ % PALETTE.length]!));
+  return { domain, range };
+}
+
+const BASELINE_GREYS = ['#555555', '#999999', '#777777'];
+
+function kindName(k: ArmKind | undefined): string {
+  return k === 'finetune' ? 'fine-tuned' : k === 'icl' ? 'in-context' : k === 'distilled' ? 'distilled' : 'baseline';
 }
 
 /** Budgets that have rows, ascending ('all' last). */
@@ -46,16 +56,20 @@ function budgetAxisLabel(b: Budget): string {
 export function learningCurveSpec(results: CompareResults, advice?: Advice): TopLevelSpec {
   const budgets = budgetsInOrder(results);
   const idx = new Map(budgets.map((b, i) => [budgetKey(b), i]));
-  const colors = methodColors(results);
+  const colors = armColors(results);
+  const kinds = new Map(results.arms.map((m) => [m.id, m.kind]));
   const values = results.summary.map((r) => ({
-    method: methodLabel(results, r.method),
+    method: armLabel(results, r.arm),
+    kind: kindName(kinds.get(r.arm)),
     budget: budgetAxisLabel(r.budget),
     budgetIndex: idx.get(budgetKey(r.budget))!,
-    accuracy: r.meanAccuracy,
+    accuracy: r.mean,
     lower: r.ci.lower,
     upper: r.ci.upper,
     seeds: r.seeds,
+    status: r.flag ? (r.flag.kind === 'degenerate' ? 'degenerate' : 'no better than majority') : 'ok',
   }));
+  const metric = metricTitle(results.metric.name);
   const labelsExpr = `[${budgets.map((b) => JSON.stringify(budgetAxisLabel(b))).join(',')}][datum.value]`;
   const x = {
     field: 'budgetIndex',
@@ -67,12 +81,14 @@ export function learningCurveSpec(results: CompareResults, advice?: Advice): Top
   const color = {
     field: 'method',
     type: 'nominal' as const,
-    title: 'method',
+    title: 'arm',
     scale: colors,
     legend: { orient: 'bottom' as const, columns: 1, symbolType: 'stroke', symbolOpacity: 1, symbolStrokeWidth: 3, symbolSize: 200 },
   };
+  const dash = { field: 'kind', type: 'nominal' as const, title: 'kind', scale: { domain: ['fine-tuned', 'in-context', 'distilled', 'baseline'], range: [[1, 0], [1, 0], [1, 0], [5, 4]] }, legend: null };
+  const status = { field: 'status', type: 'nominal' as const, title: 'result', scale: { domain: ['ok', 'degenerate', 'no better than majority'], range: ['circle', 'cross', 'triangle-down'] }, legend: { orient: 'bottom' as const } };
   const yMin = Math.max(0, Math.floor((Math.min(...values.map((v) => v.lower), 1) - 0.05) * 10) / 10);
-  const y = { field: 'accuracy', type: 'quantitative' as const, title: 'test accuracy (mean over seeds, 95% band)', scale: { domain: [yMin, 1] } };
+  const y = { field: 'accuracy', type: 'quantitative' as const, title: `test ${metric} (mean over seeds, 95% band)`, scale: { domain: [yMin, 1] } };
   const layers: object[] = [
     {
       name: 'band',
@@ -82,7 +98,7 @@ export function learningCurveSpec(results: CompareResults, advice?: Advice): Top
     {
       name: 'curve',
       mark: { type: 'line', strokeWidth: 2 },
-      encoding: { x, y, color },
+      encoding: { x, y, color, strokeDash: dash },
     },
     {
       name: 'curvepoint',
@@ -91,9 +107,11 @@ export function learningCurveSpec(results: CompareResults, advice?: Advice): Top
         x,
         y,
         color,
+        shape: status,
         tooltip: [
           { field: 'method' },
           { field: 'budget' },
+          { field: 'status' },
           { field: 'accuracy', format: '.3f' },
           { field: 'lower', format: '.3f' },
           { field: 'upper', format: '.3f' },
@@ -118,7 +136,7 @@ export function learningCurveSpec(results: CompareResults, advice?: Advice): Top
   }
   return {
     $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
-    title: 'Accuracy against labelled-data budget',
+    title: `${metric[0]!.toUpperCase()}${metric.slice(1)} against labelled-data budget`,
     width: 560,
     height: 320,
     data: { values },
@@ -128,23 +146,28 @@ export function learningCurveSpec(results: CompareResults, advice?: Advice): Top
 }
 
 export function costAccuracySpec(results: CompareResults): TopLevelSpec {
-  const colors = methodColors(results);
-  const kinds = new Map(results.methods.map((m) => [m.id, m.kind]));
+  const colors = armColors(results);
+  const kinds = new Map(results.arms.map((m) => [m.id, m.kind]));
+  const metric = metricTitle(results.metric.name);
+  // Points of one arm that coincide (the majority baseline at every budget) get one budget label, not a smudge.
+  const placed = new Set<string>();
   const values = results.summary.map((r) => ({
-    method: methodLabel(results, r.method),
-    kind: kinds.get(r.method) === 'finetune' ? 'fine-tuned' : 'in-context',
+    method: armLabel(results, r.arm),
+    kind: kindName(kinds.get(r.arm)),
     budget: formatBudget(r.budget),
+    tag: ((key) => (placed.has(key) ? '' : (placed.add(key), formatBudget(r.budget))))(`${r.arm}|${r.mean.toFixed(3)}|${Math.log10(Math.max(r.p50Ms, 1e-3)).toFixed(1)}`),
+    // Baselines answer in microseconds: clamp to the axis floor so that they show, at the far left.
     p50Ms: Math.max(r.p50Ms, 1e-3),
     flopsPerQuery: r.flopsPerQuery,
-    accuracy: r.meanAccuracy,
+    accuracy: r.mean,
     lower: r.ci.lower,
     upper: r.ci.upper,
   }));
   const x = { field: 'p50Ms', type: 'quantitative' as const, title: 'inference latency a query, p50 (ms, log scale)', scale: { type: 'log' as const } };
-  const color = { field: 'method', type: 'nominal' as const, title: 'method', scale: colors, legend: { orient: 'bottom' as const, columns: 1 } };
+  const color = { field: 'method', type: 'nominal' as const, title: 'arm', scale: colors, legend: { orient: 'bottom' as const, columns: 1 } };
   return {
     $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
-    title: 'Cost against accuracy (each point: a method at a budget)',
+    title: `Cost against ${metric} (each point: an arm at a budget)`,
     width: 560,
     height: 320,
     data: { values },
@@ -152,53 +175,53 @@ export function costAccuracySpec(results: CompareResults): TopLevelSpec {
       {
         name: 'costerror',
         mark: { type: 'rule', opacity: 0.6 },
-        encoding: { x, y: { field: 'lower', type: 'quantitative', title: 'test accuracy (mean, 95% interval)', scale: { zero: false } }, y2: { field: 'upper' }, color },
+        encoding: { x, y: { field: 'lower', type: 'quantitative', title: `test ${metric} (mean, 95% interval)`, scale: { zero: false } }, y2: { field: 'upper' }, color },
       },
       {
         name: 'costpoint',
         mark: { type: 'point', filled: true, size: 70 },
         encoding: {
           x,
-          y: { field: 'accuracy', type: 'quantitative', title: 'test accuracy (mean, 95% interval)', scale: { zero: false } },
+          y: { field: 'accuracy', type: 'quantitative', title: `test ${metric} (mean, 95% interval)`, scale: { zero: false } },
           color,
-          shape: { field: 'kind', type: 'nominal', title: 'kind', legend: { orient: 'bottom' } },
+          shape: { field: 'kind', type: 'nominal', title: 'kind', scale: { domain: ['fine-tuned', 'in-context', 'distilled', 'baseline'], range: ['circle', 'diamond', 'triangle-up', 'square'] }, legend: { orient: 'bottom' } },
           tooltip: [{ field: 'method' }, { field: 'budget' }, { field: 'accuracy', format: '.3f' }, { field: 'p50Ms', format: '.1f' }, { field: 'flopsPerQuery', format: '.3s' }],
         },
       },
       {
         name: 'costlabel',
         mark: { type: 'text', dx: 7, align: 'left', fontSize: 10, color: '#444' },
-        encoding: { x, y: { field: 'accuracy', type: 'quantitative' }, text: { field: 'budget' } },
+        encoding: { x, y: { field: 'accuracy', type: 'quantitative' }, text: { field: 'tag' } },
       },
     ],
     config: BASE_CONFIG,
   } as TopLevelSpec;
 }
 
-/** Best summary row (highest mean accuracy; ties: smaller budget) of a method. */
-export function bestRow(results: CompareResults, method: string): SummaryRow | undefined {
+/** Best summary row (highest mean primary metric; ties: smaller budget) of an arm. */
+export function bestRow(results: CompareResults, arm: string): SummaryRow | undefined {
   let b: SummaryRow | undefined;
   for (const r of results.summary) {
-    if (r.method !== method) continue;
-    if (!b || r.meanAccuracy > b.meanAccuracy || (r.meanAccuracy === b.meanAccuracy && compareBudgets(r.budget, b.budget) < 0)) b = r;
+    if (r.arm !== arm) continue;
+    if (!b || r.mean > b.mean || (r.mean === b.mean && compareBudgets(r.budget, b.budget) < 0)) b = r;
   }
   return b;
 }
 
-/** Confusion counts of a method at a budget, summed over seeds (failed cells skipped). */
-export function pooledConfusion(results: CompareResults, method: string, budget: Budget): number[][] {
+/** Confusion counts of an arm at a budget, summed over seeds (failed cells skipped). */
+export function pooledConfusion(results: CompareResults, arm: string, budget: Budget): number[][] {
   const k = results.task.labels.length;
   const m = Array.from({ length: k }, () => new Array<number>(k).fill(0));
   for (const c of results.cells) {
-    if (c.error || c.method !== method || budgetKey(c.budget) !== budgetKey(budget)) continue;
+    if (c.error || c.arm !== arm || budgetKey(c.budget) !== budgetKey(budget)) continue;
     for (let i = 0; i < k; i++) for (let j = 0; j < k; j++) m[i]![j]! += c.metrics.confusion[i]?.[j] ?? 0;
   }
   return m;
 }
 
-export function confusionSpec(results: CompareResults, method: string, budget: Budget): TopLevelSpec {
+export function confusionSpec(results: CompareResults, arm: string, budget: Budget): TopLevelSpec {
   const labels = results.task.labels;
-  const conf = pooledConfusion(results, method, budget);
+  const conf = pooledConfusion(results, arm, budget);
   const values: Array<{ gold: string; predicted: string; count: number; rate: number }> = [];
   labels.forEach((g, i) => {
     const rowSum = conf[i]!.reduce((a, b) => a + b, 0);
@@ -207,7 +230,7 @@ export function confusionSpec(results: CompareResults, method: string, budget: B
   const side = Math.min(360, Math.max(160, labels.length * 60));
   return {
     $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
-    title: { text: `${methodLabel(results, method)} at ${formatBudget(budget)}`, fontSize: 12 },
+    title: { text: `${armLabel(results, arm)} at ${formatBudget(budget)}`, fontSize: 12 },
     width: side,
     height: side,
     data: { values },
@@ -251,16 +274,16 @@ export async function renderSvg(spec: TopLevelSpec): Promise<string> {
 export interface RenderedCharts {
   learningCurve: string;
   costAccuracy: string;
-  confusion: Array<{ method: string; budget: Budget; svg: string }>;
+  confusion: Array<{ arm: string; budget: Budget; svg: string }>;
 }
 
 export async function renderCharts(results: CompareResults, advice?: Advice): Promise<RenderedCharts> {
   const [learningCurve, costAccuracy] = await Promise.all([renderSvg(learningCurveSpec(results, advice)), renderSvg(costAccuracySpec(results))]);
   const confusion: RenderedCharts['confusion'] = [];
-  for (const m of results.methods) {
+  for (const m of results.arms) {
     const b = bestRow(results, m.id);
     if (!b) continue;
-    confusion.push({ method: m.id, budget: b.budget, svg: await renderSvg(confusionSpec(results, m.id, b.budget)) });
+    confusion.push({ arm: m.id, budget: b.budget, svg: await renderSvg(confusionSpec(results, m.id, b.budget)) });
   }
   return { learningCurve, costAccuracy, confusion };
 }

@@ -2,30 +2,19 @@
 // no scripts, no external references), summary.md and results.json, each written atomically
 // (temporary file in the same folder, then rename).
 
-import { randomBytes } from 'node:crypto';
-import { mkdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { writeFileAtomicSync as writeFileAtomic, makeDirs } from '../io/atomic.js';
 import { join } from 'node:path';
-import { advise, fmtMs, fmtSeconds, recommendationText, type Advice } from '../advise/advise.js';
-import type { CompareResults, SummaryRow } from '../eval/results.js';
-import { formatBudget, methodLabel } from '../eval/results.js';
+import { advise, favoursText, fmtMs, fmtSeconds, recommendationText, type Advice } from '../advise/advise.js';
+import { flagMark } from '../eval/assess.js';
+import { metricTitle } from '../eval/metric.js';
+import type { ArmKind, CompareResults, SummaryRow } from '../eval/results.js';
+import { formatBudget, armLabel } from '../eval/results.js';
 import { bestRow, renderCharts, type RenderedCharts } from './charts.js';
 
 export interface ReportPaths {
   html: string;
   markdown: string;
   json: string;
-}
-
-/** Writes `data` to `path` via a temporary sibling file and a rename (atomic on one filesystem). */
-export function writeFileAtomic(path: string, data: string | Uint8Array): void {
-  const tmp = `${path}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`;
-  try {
-    writeFileSync(tmp, data);
-    renameSync(tmp, path);
-  } catch (e) {
-    rmSync(tmp, { force: true });
-    throw e;
-  }
 }
 
 export function escapeHtml(s: string): string {
@@ -56,36 +45,55 @@ interface Table {
   numeric?: number[];
 }
 
-function summaryTable(results: CompareResults): Table {
+export function kindTitle(k: ArmKind): string {
+  return k === 'finetune' ? 'fine-tuning' : k === 'icl' ? 'in-context learning' : k === 'distilled' ? 'distillation' : 'baseline';
+}
+
+/** One row per arm × budget: the primary metric first, then the other metrics, costs, and whether it may be recommended. */
+export function summaryTable(results: CompareResults): Table {
+  const m = results.metric.name;
+  type Column = [head: string, cell: (r: SummaryRow) => string, numeric: boolean];
+  const columns: Column[] = [
+    ['arm', (r) => armLabel(results, r.arm), false],
+    ['budget', (r) => formatBudget(r.budget), false],
+    ['seeds', (r) => String(r.seeds), true],
+    [metricTitle(m), (r) => f3(r.mean), true],
+    ['95% interval', (r) => `[${f3(r.ci.lower)}, ${f3(r.ci.upper)}]${r.ci.basis === 'seeds' ? ' (seeds)' : r.ci.basis === 'none' ? ' (1 seed)' : ''}`, false],
+    ['std', (r) => f3(r.std), true],
+    ...(m !== 'accuracy' ? [['accuracy', (r: SummaryRow) => f3(r.meanAccuracy), true] as Column] : []),
+    ...(m !== 'macro-f1' ? [['macro-F1', (r: SummaryRow) => f3(r.meanMacroF1), true] as Column] : []),
+    ['most predicted', (r) => `${r.topLabel} ${(r.topLabelShare * 100).toFixed(0)}%`, false],
+    ['agreement', (r) => (r.agreement === null ? 'n/a' : f3(r.agreement)), true],
+    ['train', (r) => fmtSeconds(r.meanTrainSeconds), true],
+    ['p50', (r) => fmtMs(r.p50Ms), true],
+    ['p95', (r) => fmtMs(r.p95Ms), true],
+    ['tokens/query', (r) => String(Math.round(r.tokensPerQuery)), true],
+    ['FLOPs/query', (r) => sci(r.flopsPerQuery), true],
+    ...(results.summary.some((r) => r.costPer1kQueriesUsd !== undefined)
+      ? [['$/1k queries', (r: SummaryRow) => (r.costPer1kQueriesUsd === undefined ? '' : `$${r.costPer1kQueriesUsd.toFixed(4)}`), true] as Column] : []),
+    ...(results.summary.some((r) => r.oneOffCostUsd !== undefined)
+      ? [['one-off $', (r: SummaryRow) => (r.oneOffCostUsd === undefined ? '' : `$${r.oneOffCostUsd.toFixed(2)}`), true] as Column] : []),
+    ['status', (r) => flagMark(r) || 'ok', false],
+  ];
   return {
-    head: ['method', 'budget', 'seeds', 'accuracy', '95% interval', 'std', 'macro-F1', 'agreement', 'train', 'p50', 'p95', 'tokens/query', 'FLOPs/query', '$/1k queries'],
-    numeric: [2, 3, 5, 6, 7, 8, 9, 10, 11, 12, 13],
-    rows: results.summary.map((r: SummaryRow) => [
-      methodLabel(results, r.method),
-      formatBudget(r.budget),
-      String(r.seeds),
-      f3(r.meanAccuracy),
-      `[${f3(r.ci.lower)}, ${f3(r.ci.upper)}]${r.ci.basis === 'seeds' ? ' (seeds)' : r.ci.basis === 'none' ? ' (1 seed)' : ''}`,
-      f3(r.stdAccuracy),
-      f3(r.meanMacroF1),
-      r.agreement === null ? 'n/a' : f3(r.agreement),
-      fmtSeconds(r.meanTrainSeconds),
-      fmtMs(r.p50Ms),
-      fmtMs(r.p95Ms),
-      String(Math.round(r.tokensPerQuery)),
-      sci(r.flopsPerQuery),
-      r.costPer1kQueriesUsd === undefined ? '' : `$${r.costPer1kQueriesUsd.toFixed(4)}`,
-    ]),
+    head: columns.map((c) => c[0]),
+    numeric: columns.flatMap((c, i) => (c[2] ? [i] : [])),
+    rows: results.summary.map((r) => columns.map((c) => c[1](r))),
   };
 }
 
-function methodsTable(results: CompareResults): Table {
+/** The reasons listed under the recommendation (the metric is said once, above them). */
+function listedReasons(advice: Advice): Advice['reasons'] {
+  return advice.reasons.filter((r) => r.rule !== 'metric');
+}
+
+function armsTable(results: CompareResults): Table {
   return {
-    head: ['method', 'kind', 'model', 'variant', 'parameters', 'trainable', 'size'],
+    head: ['arm', 'kind', 'model', 'variant', 'parameters', 'trainable', 'size'],
     numeric: [4, 5, 6],
-    rows: results.methods.map((m) => [
-      methodLabel(results, m.id),
-      m.kind === 'finetune' ? 'fine-tuning' : 'in-context learning',
+    rows: results.arms.map((m) => [
+      armLabel(results, m.id),
+      kindTitle(m.kind),
       m.model,
       m.variant ?? '',
       sci(m.params),
@@ -98,24 +106,24 @@ function methodsTable(results: CompareResults): Table {
 function perClassTable(results: CompareResults): Table {
   const labels = results.task.labels;
   const rows: string[][] = [];
-  for (const m of results.methods) {
+  for (const m of results.arms) {
     const b = bestRow(results, m.id);
     if (!b) continue;
-    const cells = results.cells.filter((c) => !c.error && c.method === m.id && String(c.budget) === String(b.budget));
+    const cells = results.cells.filter((c) => !c.error && c.arm === m.id && String(c.budget) === String(b.budget));
     const f1 = labels.map((l) => {
       const v = cells.map((c) => c.metrics.perClassF1[l]).filter((x): x is number => x !== undefined);
       return v.length ? f3(v.reduce((a, x) => a + x, 0) / v.length) : 'n/a';
     });
-    rows.push([methodLabel(results, m.id), formatBudget(b.budget), ...f1]);
+    rows.push([armLabel(results, m.id), formatBudget(b.budget), ...f1]);
   }
-  return { head: ['method', 'best budget', ...labels.map((l) => `F1 ${l}`)], rows, numeric: labels.map((_, i) => i + 2) };
+  return { head: ['arm', 'best budget', ...labels.map((l) => `F1 ${l}`)], rows, numeric: labels.map((_, i) => i + 2) };
 }
 
-function htmlTable(t: Table, cls = ''): string {
+function htmlTable(t: Table, cls = '', flaggedRows: ReadonlySet<number> = new Set()): string {
   const num = new Set(t.numeric ?? []);
   const th = t.head.map((h, i) => `<th${num.has(i) ? ' class="num"' : ''}>${escapeHtml(h)}</th>`).join('');
   const body = t.rows
-    .map((r) => `<tr>${r.map((c, i) => `<td${num.has(i) ? ' class="num"' : ''}>${escapeHtml(c)}</td>`).join('')}</tr>`)
+    .map((r, k) => `<tr${flaggedRows.has(k) ? ' class="flagged"' : ''}>${r.map((c, i) => `<td${num.has(i) ? ' class="num"' : ''}>${escapeHtml(c)}</td>`).join('')}</tr>`)
     .join('\n');
   return `<table${cls ? ` class="${cls}"` : ''}><thead><tr>${th}</tr></thead><tbody>\n${body}\n</tbody></table>`;
 }
@@ -141,6 +149,9 @@ h2 { font-size: 18px; margin: 32px 0 8px; border-bottom: 1px solid #e5e5e5; padd
 .advice { border-left: 6px solid #888; background: #f6f6f6; padding: 12px 18px; border-radius: 4px; }
 .advice.finetune { border-color: #1f77b4; background: #eef5fb; }
 .advice.icl { border-color: #d62728; background: #fcefef; }
+.advice.baseline { border-color: #555; background: #f3f3f3; }
+.metric { color: #444; }
+tr.flagged td { color: #999; }
 .advice.undecided { border-color: #999; }
 .advice .rec { font-size: 18px; font-weight: 600; margin: 0 0 6px; }
 .advice ul { margin: 6px 0 0; padding-left: 20px; }
@@ -169,24 +180,24 @@ function inlineSvg(svg: string): string {
 export function reportHtml(results: CompareResults, advice: Advice, charts: RenderedCharts): string {
   const t = results.task;
   const title = `tuneshot compare: ${t.description ?? t.trainDataset}`;
-  const reasons = advice.reasons
-    .map(
-      (r) =>
-        `<li data-rule="${escapeHtml(r.rule)}"><span class="rule">[${escapeHtml(r.rule)}]</span> ${escapeHtml(r.text)}${
-          r.favours !== 'neither' ? ` <span class="favours">(favours ${r.favours === 'finetune' ? 'fine-tuning' : 'ICL'}${r.excludes ? `; rules out ${r.excludes === 'finetune' ? 'fine-tuning' : 'ICL'}` : ''})</span>` : ''
-        }</li>`,
-    )
+  const metric = metricTitle(results.metric.name);
+  const reasons = listedReasons(advice)
+    .map((r) => {
+      const f = favoursText(r);
+      return `<li data-rule="${escapeHtml(r.rule)}"><span class="rule">[${escapeHtml(r.rule)}]</span> ${escapeHtml(r.text)}${f ? ` <span class="favours">(${escapeHtml(f)})</span>` : ''}</li>`;
+    })
     .join('\n');
   const c = advice.crossover;
   const crossover = c
-    ? `<p class="crossover">Crossover: fine-tuning (${escapeHtml(methodLabel(results, c.method))}) first beats the best ICL mean at <strong>${escapeHtml(formatBudget(c.budget))}</strong>: ${f3(c.finetuneMean)} vs ${f3(c.iclBestMean)}.</p>`
-    : `<p class="crossover">No crossover: fine-tuning never beat the best ICL mean at a measured budget (or one kind was not measured).</p>`;
+    ? `<p class="crossover">Crossover: fine-tuning (${escapeHtml(armLabel(results, c.arm))}) first beats the best ICL mean at <strong>${escapeHtml(formatBudget(c.budget))}</strong>: ${escapeHtml(metric)} ${f3(c.finetuneMean)} vs ${f3(c.iclBestMean)}.</p>`
+    : `<p class="crossover">No crossover: fine-tuning never beat the best ICL mean at a measured budget (or one kind has no result above the floor, or was not measured).</p>`;
   const confusionFigures = charts.confusion
     .map(
       (x) =>
-        `<figure class="chart small" data-chart="confusion" data-method="${escapeHtml(x.method)}">${inlineSvg(x.svg)}<figcaption>Confusion matrix of ${escapeHtml(methodLabel(results, x.method))} at its best budget (${escapeHtml(formatBudget(x.budget))}), summed over seeds; colour is the share of the gold row.</figcaption></figure>`,
+        `<figure class="chart small" data-chart="confusion" data-arm="${escapeHtml(x.arm)}">${inlineSvg(x.svg)}<figcaption>Confusion matrix of ${escapeHtml(armLabel(results, x.arm))} at its best budget (${escapeHtml(formatBudget(x.budget))}), summed over seeds; colour is the share of the gold row.</figcaption></figure>`,
     )
     .join('\n');
+  const flagged = new Set(results.summary.map((r, i) => (r.flag ? i : -1)).filter((i) => i >= 0));
   return `<!DOCTYPE html>
 <html lang="en">
 <head>
@@ -202,6 +213,7 @@ export function reportHtml(results: CompareResults, advice: Advice, charts: Rend
 
 <section class="advice ${advice.recommendation}" id="advice">
 <p class="rec">${escapeHtml(recommendationText(advice))}</p>
+<p class="metric" id="metric">Ranked by <strong>${escapeHtml(metric)}</strong>: ${escapeHtml(results.metric.reason)}.</p>
 ${crossover}
 <ul class="reasons">
 ${reasons}
@@ -210,12 +222,12 @@ ${reasons}
 
 <h2>Learning curves</h2>
 <div class="charts">
-<figure class="chart" data-chart="learning-curve">${inlineSvg(charts.learningCurve)}<figcaption>Mean test accuracy over seeds at each labelled-data budget, one line per method; the band is the 95% interval${c ? '; the dashed line marks the crossover budget' : ''}.</figcaption></figure>
+<figure class="chart" data-chart="learning-curve">${inlineSvg(charts.learningCurve)}<figcaption>Mean test ${escapeHtml(metric)} over seeds at each labelled-data budget, one line per arm (baselines dashed); the band is the 95% interval; crosses and triangles mark results that are degenerate or no better than the majority baseline${c ? '; the dashed vertical line marks the crossover budget' : ''}.</figcaption></figure>
 </div>
 
 <h2>Cost and accuracy</h2>
 <div class="charts">
-<figure class="chart" data-chart="cost-accuracy">${inlineSvg(charts.costAccuracy)}<figcaption>Each point is a method at a budget (labelled); horizontal position is the median inference latency a query on a log scale, the vertical line its 95% accuracy interval.</figcaption></figure>
+<figure class="chart" data-chart="cost-accuracy">${inlineSvg(charts.costAccuracy)}<figcaption>Each point is an arm at a budget (labelled); horizontal position is the median inference latency a query on a log scale (the baselines answer in microseconds, at the far left), the vertical line its 95% ${escapeHtml(metric)} interval.</figcaption></figure>
 </div>
 
 <h2>Confusion matrices</h2>
@@ -224,11 +236,11 @@ ${confusionFigures}
 </div>
 
 <h2>Figures</h2>
-<div class="scroll">${htmlTable(summaryTable(results), 'summary')}</div>
+<div class="scroll">${htmlTable(summaryTable(results), 'summary', flagged)}</div>
 <h2>Per-class F1 at each method's best budget</h2>
 <div class="scroll">${htmlTable(perClassTable(results), 'perclass')}</div>
-<h2>Methods</h2>
-<div class="scroll">${htmlTable(methodsTable(results), 'methods')}</div>
+<h2>Arms</h2>
+<div class="scroll">${htmlTable(armsTable(results), 'arms')}</div>
 <h2>Reproduce</h2>
 <pre>${escapeHtml(results.commands.join('\n') || '(no commands recorded)')}</pre>
 </main>
@@ -243,15 +255,17 @@ export function summaryMarkdown(results: CompareResults, advice: Advice): string
   lines.push(`# tuneshot compare: ${t.description ?? t.trainDataset}`, '');
   lines.push(`${t.labels.length} labels (${t.labels.join(', ')}); train ${t.trainSize} (${t.trainDataset}); test ${t.testSize} (${t.testDataset}); budgets ${results.budgets.join(', ')} a class; seeds ${results.seeds.join(', ')}; ${results.createdAt}.`, '');
   lines.push(`## ${recommendationText(advice)}`, '');
-  for (const r of advice.reasons) {
-    lines.push(`- **${r.rule}**: ${r.text}${r.favours !== 'neither' ? ` (favours ${r.favours === 'finetune' ? 'fine-tuning' : 'ICL'})` : ''}`);
+  lines.push(`Ranked by ${metricTitle(results.metric.name)}: ${results.metric.reason}.`, '');
+  for (const r of listedReasons(advice)) {
+    const f = favoursText(r);
+    lines.push(`- **${r.rule}**: ${r.text}${f ? ` (${f})` : ''}`);
   }
   lines.push('');
   const c = advice.crossover;
-  lines.push(c ? `Crossover: ${formatBudget(c.budget)} (${c.method}: ${f3(c.finetuneMean)} vs best ICL ${f3(c.iclBestMean)}).` : 'No crossover at the measured budgets.', '');
+  lines.push(c ? `Crossover: ${formatBudget(c.budget)} (${c.arm}: ${f3(c.finetuneMean)} vs best ICL ${f3(c.iclBestMean)}).` : 'No crossover at the measured budgets.', '');
   lines.push('## Figures', '', mdTable(summaryTable(results)), '');
   lines.push('## Per-class F1 at best budget', '', mdTable(perClassTable(results)), '');
-  lines.push('## Methods', '', mdTable(methodsTable(results)), '');
+  lines.push('## Arms', '', mdTable(armsTable(results)), '');
   if (results.commands.length) lines.push('## Reproduce', '', '```sh', ...results.commands, '```', '');
   return lines.join('\n');
 }
@@ -263,7 +277,7 @@ export function summaryMarkdown(results: CompareResults, advice: Advice): string
 export async function writeReport(outDir: string, results: CompareResults, advice?: Advice): Promise<ReportPaths> {
   const a = advice ?? advise(results, {});
   const charts = await renderCharts(results, a);
-  mkdirSync(outDir, { recursive: true });
+  makeDirs(outDir);
   const paths: ReportPaths = {
     html: join(outDir, 'report.html'),
     markdown: join(outDir, 'summary.md'),

@@ -1,16 +1,21 @@
 // Pre-training from scratch: a tokenizer trained on the corpus, packed sequences, masked-LM
 // (encoders) or causal-LM (decoders) objective, atomic checkpoints and exact resume.
 import { createHash } from 'node:crypto';
-import { copyFileSync, existsSync, mkdirSync, readFileSync, statSync, writeFileSync, readdirSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { AdamW, HostTensor, Trainer, mulberry32, subSeed } from '../engine/index.js';
 import { Tokenizer } from '../formats/tokenizer.js';
-import { readSafetensors, serializeSafetensors, writeFileAtomic } from '../formats/safetensors.js';
-import { readTextStream } from '../data/corpus.js';
+import { resolvePretrained } from '../models/pretrained.js';
+import { writeFileAtomic, writeFileSynced } from '../io/atomic.js';
+import { prepareOutputFolder, writeOutputFolder, type OutputOptions } from '../io/output.js';
+import { validatePretrainOptions } from '../options/validate.js';
+import { corpusFiles, readTextStream } from '../data/corpus.js';
+import { shuffle } from '../data/random.js';
 import { trainTokenizer } from '../data/train-tokenizer.js';
 import { NAMED_SIZES, parseConfig } from '../models/config.js';
 import { TransformerModel } from '../models/model.js';
-import { Progress } from './progress.js';
+import { Progress } from '../util/progress.js';
+import { checkpointDir, contentHash, filesHash, hasCheckpoint, openResume, refuseOverwrite, restoreParams, saveResume, workDir, type RunIdentity, type RunPosition } from './checkpoint.js';
 
 export interface PretrainOptions {
   objective: 'mlm' | 'clm';
@@ -18,8 +23,10 @@ export interface PretrainOptions {
   corpus: string[];
   textField?: string;
   out: string;
+  /** Replace an earlier pre-trained model in `out` (never anything tuneshot did not write). */
+  overwrite?: boolean;
   /**
-   * Use this tokenizer folder instead of training one. (The Hugging Face trainer breaks frequency
+   * Use this tokenizer (a folder, embedded model or Hub id) instead of training one. (The Hugging Face trainer breaks frequency
    * ties in hash-map order, so two trainings on the same text can differ; pass a tokenizer to make
    * separate runs comparable bit for bit. A resumed run always reuses its own.)
    */
@@ -44,7 +51,11 @@ export interface PretrainOptions {
   checkpointEvery?: number;
   resume?: boolean;
   seed?: number;
+  /** Dropout as the architecture sets it (default false: pre-training runs few epochs over its corpus). Resumes stay bit-exact either way. */
+  dropout?: boolean;
   quiet?: boolean;
+  /** Where messages go (default: stderr unless quiet), e.g. that --resume found no checkpoint and starts fresh. */
+  onWarning?: (msg: string) => void;
   /** Exact command line, recorded in the model card. */
   command?: string;
   /** Stop after this many steps of this process (for tests that simulate a crash). */
@@ -60,16 +71,6 @@ export interface PretrainResult {
   heldOut: { loss: number; accuracy?: number; perplexity?: number; tokens: number };
   losses: number[];
 }
-
-interface TrainerState {
-  step: number;
-  losses: number[];
-  tokensSeen: number;
-  wallSeconds: number;
-  options: Record<string, unknown>;
-}
-
-const CKPT = 'checkpoint';
 
 /** Tokenize the corpus once into packed int32 token streams (train + held-out), cached in `dir`. */
 async function tokenStreams(tok: Tokenizer, o: Required<Pick<PretrainOptions, 'corpus' | 'heldOutEvery' | 'objective'>> & { textField?: string }, dir: string) {
@@ -97,12 +98,7 @@ async function tokenStreams(tok: Tokenizer, o: Required<Pick<PretrainOptions, 'c
 
 /** Plain-text files for tokenizer training (jsonl corpora are extracted to a text file first). */
 async function tokenizerTrainingFiles(corpus: string[], field: string | undefined, cacheDir: string): Promise<string[]> {
-  const files: string[] = [];
-  const walk = (p: string) => {
-    if (statSync(p).isDirectory()) for (const e of readdirSync(p).sort()) { if (!e.startsWith('.')) walk(path.join(p, e)); }
-    else files.push(p);
-  };
-  corpus.forEach(walk);
+  const files = corpusFiles(corpus);
   if (files.every((f) => !f.endsWith('.jsonl'))) return files;
   const text: string[] = [];
   for await (const doc of readTextStream(corpus, { field })) text.push(doc);
@@ -210,27 +206,46 @@ async function evaluate(model: TransformerModel, held: Int32Array, bodyLen: numb
   return objective === 'mlm' ? { loss, accuracy: correct / count, tokens: count } : { loss, perplexity: Math.exp(loss), tokens: count };
 }
 
+/** The architecture to pre-train: a named size or a config.json, sized to the tokenizer and sequence length. */
+function modelConfig(o: Pick<PretrainOptions, 'configPath' | 'size' | 'objective' | 'seqLen'>, tok: Tokenizer): Record<string, unknown> {
+  const raw = o.configPath ? (JSON.parse(readFileSync(o.configPath, 'utf8')) as Record<string, unknown>) : NAMED_SIZES[o.size ?? (o.objective === 'mlm' ? 'bert-mini' : 'llama-mini')]?.(tok.vocabSize);
+  if (!raw) throw new Error(`pretrain: unknown size "${o.size}"; named sizes: ${Object.keys(NAMED_SIZES).join(', ')}`);
+  raw['vocab_size'] = tok.vocabSize;
+  if (o.objective === 'clm') {
+    raw['bos_token_id'] = tok.bosId ?? tok.eosId;
+    raw['eos_token_id'] = tok.eosId;
+  }
+  raw['max_position_embeddings'] = Math.max(Number(raw['max_position_embeddings'] ?? 0), o.seqLen!);
+  parseConfig(raw);
+  return raw;
+}
+
 /** Pre-train a base model; returns its metrics. Writes `out/` as a Hugging Face folder with a model card. */
 export async function pretrain(opts: PretrainOptions): Promise<PretrainResult> {
+  validatePretrainOptions(opts);
+  const output: OutputOptions = { kind: 'pretrain', overwrite: opts.overwrite, resume: opts.resume, inputs: [...opts.corpus, opts.tokenizer, opts.configPath] };
+  prepareOutputFolder(opts.out, output);
   const o = {
     vocabSize: 8192, seqLen: 128, batchSize: 32, accumulate: 1, lr: opts.objective === 'mlm' ? 1e-3 : 1e-3, schedule: 'linear' as const,
-    weightDecay: 0.01, clipNorm: 1, maskProb: 0.15, wholeWordMask: false, heldOutEvery: 50, checkpointEvery: 200, seed: 0, ...opts,
+    weightDecay: 0.01, clipNorm: 1, maskProb: 0.15, wholeWordMask: false, heldOutEvery: 50, checkpointEvery: 200, seed: 0, dropout: false, ...opts,
   };
+  const say = opts.onWarning ?? ((m: string) => { if (!opts.quiet) process.stderr.write(`warning: ${m}\n`); });
   const warmup = opts.warmupSteps ?? Math.max(1, Math.round(o.steps * 0.06));
   const out = path.resolve(o.out);
-  const work = path.join(out + '.work');
-  const ckptDir = path.join(work, CKPT);
+  const work = workDir(out);
+  const ckptDir = checkpointDir(out);
   const tokDir = path.join(work, 'tokenizer');
+  refuseOverwrite(ckptDir, o.resume);
+  // Caches of a run that never reached a checkpoint may be of another corpus or tokenizer: rebuild them.
+  if (!hasCheckpoint(ckptDir)) for (const d of [tokDir, path.join(work, 'data')]) rmSync(d, { recursive: true, force: true });
   mkdirSync(work, { recursive: true });
-  if (!o.resume && existsSync(path.join(ckptDir, 'trainer_state.json'))) {
-    throw new Error(`pretrain: ${ckptDir} holds a checkpoint from an earlier run; pass --resume to continue it, or remove ${work}`);
-  }
 
   // 1. Tokenizer, trained on the same corpus with the Hugging Face tokenizers library.
   if (!existsSync(path.join(tokDir, 'tokenizer.json')) && o.tokenizer) {
+    const tokSrc = (await resolvePretrained(o.tokenizer, { tokenizerOnly: true, quiet: o.quiet })).dir; // a folder, embedded model or Hub id
     mkdirSync(tokDir, { recursive: true });
     for (const f of ['tokenizer.json', 'tokenizer_config.json', 'special_tokens_map.json']) {
-      if (existsSync(path.join(o.tokenizer, f))) copyFileSync(path.join(o.tokenizer, f), path.join(tokDir, f));
+      if (existsSync(path.join(tokSrc, f))) copyFileSync(path.join(tokSrc, f), path.join(tokDir, f));
     }
   }
   if (!existsSync(path.join(tokDir, 'tokenizer.json'))) {
@@ -245,74 +260,48 @@ export async function pretrain(opts: PretrainOptions): Promise<PretrainResult> {
   const numSeqs = Math.floor(train.length / bodyLen);
   if (numSeqs < o.batchSize) throw new Error(`pretrain: the corpus gives ${numSeqs} sequences of ${o.seqLen} tokens, fewer than one batch of ${o.batchSize}`);
 
-  // 3. Model: fresh (seeded) or from the last checkpoint.
-  let model: TransformerModel;
-  let state: TrainerState = { step: 0, losses: [], tokensSeen: 0, wallSeconds: 0, options: { ...o, command: undefined } };
-  const resuming = o.resume && existsSync(path.join(ckptDir, 'trainer_state.json'));
-  if (resuming) {
-    model = await TransformerModel.load(ckptDir);
-    state = JSON.parse(readFileSync(path.join(ckptDir, 'trainer_state.json'), 'utf8')) as TrainerState;
-  } else {
-    const raw = o.configPath ? (JSON.parse(readFileSync(o.configPath, 'utf8')) as Record<string, unknown>) : NAMED_SIZES[o.size ?? (o.objective === 'mlm' ? 'bert-mini' : 'llama-mini')]?.(tok.vocabSize);
-    if (!raw) throw new Error(`pretrain: unknown size "${o.size}"; named sizes: ${Object.keys(NAMED_SIZES).join(', ')}`);
-    raw['vocab_size'] = tok.vocabSize;
-    if (o.objective === 'clm') {
-      raw['bos_token_id'] = tok.bosId ?? tok.eosId;
-      raw['eos_token_id'] = tok.eosId;
-    }
-    raw['max_position_embeddings'] = Math.max(Number(raw['max_position_embeddings'] ?? 0), o.seqLen);
-    parseConfig(raw);
-    model = TransformerModel.fromConfig(raw, { seed: o.seed, head: o.objective, tokenizer: tok });
-  }
+  // 3. Model, freshly initialised (seeded); a resumed run then takes the checkpoint's weights.
+  const raw = modelConfig(o, tok);
+  const model = TransformerModel.fromConfig(raw, { seed: o.seed, head: o.objective, tokenizer: tok });
   model.tokenizer = tok;
   model.tokenizerDir = tokDir;
+  const identity: RunIdentity = {
+    kind: 'pretrain', objective: o.objective, corpus: filesHash(corpusFiles(o.corpus)), corpusName: o.corpus.join(', '), textField: o.textField ?? null,
+    tokenizer: contentHash(readFileSync(path.join(tokDir, 'tokenizer.json'))), architecture: contentHash(raw),
+    seqLen: o.seqLen, batchSize: o.batchSize, accumulate: o.accumulate, steps: o.steps, lr: o.lr, warmupSteps: warmup, schedule: o.schedule,
+    weightDecay: o.weightDecay, clipNorm: o.clipNorm, maskProb: o.maskProb, wholeWordMask: o.wholeWordMask, heldOutEvery: o.heldOutEvery, seed: o.seed, dropout: o.dropout,
+  };
+  const resumed = await openResume(ckptDir, identity, { resume: o.resume, say });
+  if (resumed) restoreParams(ckptDir, resumed, model.params, model.params.names());
+  const position: RunPosition = resumed?.position ?? { step: 0, runs: 0, lossCurve: [], tokensSeen: 0, wallSeconds: 0, loop: {} };
 
-  // 4. Training graph (no dropout: at most a few epochs over the corpus, and it keeps resume bit-exact).
-  const built = model.build({ head: o.objective, training: true, maskedOnly: o.objective === 'mlm', noDropout: true });
+  // 4. Training graph. No dropout by default: at most a few epochs over the corpus.
+  const built = model.build({ head: o.objective, training: true, maskedOnly: o.objective === 'mlm', dropoutSeed: o.seed, noDropout: !o.dropout });
   const optimizer = new AdamW({ weightDecay: o.weightDecay });
+  if (resumed) optimizer.load(resumed.optimizer);
   const trainer = new Trainer(built.loss!, built.graph.params, model.params, {
     optimizer, clipNorm: o.clipNorm, schedule: { kind: o.schedule, peakLr: o.lr, warmupSteps: warmup, totalSteps: o.steps },
+    resumeAt: { step: position.step, runs: position.runs },
   });
-  if (resuming) {
-    const slots = await readSafetensors(path.join(ckptDir, 'optimizer.safetensors'));
-    const s: Record<string, Float32Array[]> = {};
-    for (const p of built.graph.params) s[p.name] = [slots.get(`m.${p.name}`)!.data, slots.get(`v.${p.name}`)!.data];
-    optimizer.load({ step: state.step, slots: s });
-    trainer.step = state.step;
-  }
+  const saveCheckpoint = () => saveResume(ckptDir, {
+    identity, position: { ...position, runs: trainer.runs }, store: model.params, trained: model.params.names(), config: model.config.raw,
+    optimizer: optimizer.state(), tokenizerFrom: tokDir,
+  });
 
-  const saveCheckpoint = async () => {
-    const st = optimizer.state();
-    const tensors: Record<string, { shape: number[]; data: Float32Array }> = {};
-    for (const p of built.graph.params) {
-      const [m, v] = st.slots[p.name] ?? [new Float32Array(model.params.get(p.name)!.data.length), new Float32Array(model.params.get(p.name)!.data.length)];
-      tensors[`m.${p.name}`] = { shape: p.shape as number[], data: m! };
-      tensors[`v.${p.name}`] = { shape: p.shape as number[], data: v! };
-    }
-    const { writeCheckpoint } = await import('../formats/checkpoint.js');
-    await writeCheckpoint(ckptDir, {
-      config: model.config.raw,
-      tensors: new Map(model.params.names().map((n) => [n, { shape: model.params.get(n)!.shape, data: model.params.get(n)!.data as Float32Array }])),
-      tokenizerFrom: tokDir,
-      extraFiles: { 'trainer_state.json': JSON.stringify(state), 'optimizer.safetensors': serializeSafetensors(tensors) },
-    });
-  };
-
-  // 5. The loop. Batch order and masking depend only on (seed, step): a resumed run replays exactly.
+  // 5. The loop. Batch order and masking depend only on (seed, step), dropout on (seed, graph run):
+  // a resumed run replays exactly.
   const progress = new Progress({ total: o.steps, label: `pretrain ${o.objective}`, unit: 'tok/s', quiet: o.quiet });
-  progress.start(state.step);
-  const t0 = Date.now() - state.wallSeconds * 1000;
+  progress.start(position.step);
+  const t0 = Date.now() - position.wallSeconds * 1000;
   const perEpoch = Math.floor(numSeqs / (o.batchSize * o.accumulate));
   let order: number[] = [];
   let orderEpoch = -1;
   let ranThisProcess = 0;
-  while (state.step < o.steps) {
-    const step = state.step;
+  while (position.step < o.steps) {
+    const step = position.step;
     const epoch = Math.floor(step / perEpoch);
     if (epoch !== orderEpoch) {
-      const r = mulberry32(subSeed(o.seed, `epoch${epoch}`));
-      order = Array.from({ length: numSeqs }, (_, i) => i);
-      for (let i = order.length - 1; i > 0; i--) { const j = Math.floor(r() * (i + 1)); [order[i], order[j]] = [order[j]!, order[i]!]; }
+      order = shuffle(Array.from({ length: numSeqs }, (_, i) => i), subSeed(o.seed, `epoch${epoch}`));
       orderEpoch = epoch;
     }
     const rand = mulberry32(subSeed(o.seed, `step${step}`));
@@ -326,27 +315,29 @@ export async function pretrain(opts: PretrainOptions): Promise<PretrainResult> {
       tokens += b.tokens;
     }
     const res = await trainer.trainStep(micro);
-    state.step++;
-    state.losses.push(Number(res.loss.toFixed(5)));
-    state.tokensSeen += tokens;
-    state.wallSeconds = (Date.now() - t0) / 1000;
-    progress.update(state.step, { loss: res.loss, lr: res.lr }, tokens);
+    position.step++;
+    position.lossCurve.push(Number(res.loss.toFixed(5)));
+    position.tokensSeen += tokens;
+    position.wallSeconds = (Date.now() - t0) / 1000;
+    progress.update(position.step, { loss: res.loss, lr: res.lr }, tokens);
     ranThisProcess++;
-    if (state.step % o.checkpointEvery === 0 || state.step === o.steps) await saveCheckpoint();
+    if (position.step % o.checkpointEvery === 0 || position.step === o.steps) await saveCheckpoint();
     if (o.stopAfter && ranThisProcess >= o.stopAfter) break;
   }
   progress.stop();
 
   // 6. Held-out evaluation and the final folder with its model card.
   const heldOut = await evaluate(model, held, bodyLen, tok, o.objective, { ...o, batchSize: o.batchSize });
-  const result: PretrainResult = { out, steps: state.step, tokensSeen: state.tokensSeen, wallSeconds: state.wallSeconds, params: model.numParams(), heldOut, losses: state.losses };
-  if (state.step >= o.steps) {
-    await model.save(out, {
-      architecture: o.objective === 'mlm' ? 'BertForMaskedLM' : 'LlamaForCausalLM',
-      extraConfig: { tuneshot: { objective: o.objective, steps: state.step, tokens_seen: state.tokensSeen, seed: o.seed } },
+  const result: PretrainResult = { out, steps: position.step, tokensSeen: position.tokensSeen, wallSeconds: position.wallSeconds, params: model.numParams(), heldOut, losses: position.lossCurve };
+  if (position.step >= o.steps) {
+    await writeOutputFolder(out, output, async (dir) => {
+      await model.save(dir, {
+        architecture: o.objective === 'mlm' ? 'BertForMaskedLM' : 'LlamaForCausalLM',
+        extraConfig: { tuneshot: { objective: o.objective, steps: position.step, tokens_seen: position.tokensSeen, seed: o.seed } },
+      });
+      await writeFileSynced(path.join(dir, 'README.md'), modelCard(model, o, result, train.length));
+      await writeFileSynced(path.join(dir, 'pretrain_metrics.json'), JSON.stringify({ ...result, losses: undefined, out: undefined, lossCurve: result.losses.filter((_, i) => i % 10 === 0) }, null, 1));
     });
-    writeFileSync(path.join(out, 'README.md'), modelCard(model, o, result, train.length));
-    writeFileSync(path.join(out, 'pretrain_metrics.json'), JSON.stringify({ ...result, losses: undefined, out: undefined, lossCurve: result.losses.filter((_, i) => i % 10 === 0) }, null, 1));
   }
   return result;
 }

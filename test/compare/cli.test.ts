@@ -8,6 +8,8 @@ import { existsSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { promisify } from 'node:util';
 import { makeFixture } from './fixture.js';
+import { parseBaselines } from '../../src/cli/compare.js';
+import { parseMetric } from '../../src/eval/metric.js';
 
 const run = promisify(execFile);
 
@@ -22,7 +24,9 @@ test('tuneshot compare, runs ls/show/rm, advise and report', { timeout: 120_000 
 
   const c = await cli('compare', '--train', trainFile, '--test', testFile, '--icl', `builtin:${fx.decoder}`, '--ft', fx.encoder,
     '--methods', 'head', '--budgets', '0,2', '--seeds', '1', '--k', '2', '--epochs', '1', '--out', out, '--quiet');
-  assert.match(c.stdout, /3 cells \(3 computed, 0 reused\), run 1/);
+  // ICL at 0 and 2, head-only fine-tuning and the two baselines at 2 a class.
+  assert.match(c.stdout, /5 cells \(5 computed, 0 reused\), run 1/);
+  assert.match(c.stdout, /\[metric\] ranked by (accuracy|macro-F1)/);
   assert.match(c.stdout, /^(Recommendation|Undecided)/m);
   assert.match(c.stdout, /report: .*report\.html/);
   assert.ok(existsSync(path.join(out, 'results.json')));
@@ -48,4 +52,28 @@ test('tuneshot compare, runs ls/show/rm, advise and report', { timeout: 120_000 
   assert.match((await cli('runs', 'rm', '1')).stdout, /removed run 1/);
   assert.match((await cli('runs', 'ls')).stdout, /no runs recorded/);
   await assert.rejects(cli('runs', 'show', '1'), /no run 1/);
+});
+
+test('--baselines and --metric values are checked with a one-line error naming the option', () => {
+  assert.deepEqual(parseBaselines('none'), []);
+  assert.deepEqual(parseBaselines('tfidf, majority'), ['tfidf', 'majority']);
+  assert.throws(() => parseBaselines('majority,svm'), /^Error: --baselines takes none or a list of majority, tfidf, got "svm"$/);
+  assert.throws(() => parseBaselines(','), /--baselines takes none or a list/);
+  assert.equal(parseMetric('f1:spam'), 'f1:spam');
+  assert.throws(() => parseMetric('recall'), /^Error: --metric must be accuracy, macro-f1 or f1:<label>, got "recall"$/);
+  assert.throws(() => parseMetric('f1:'), /--metric must be/);
+});
+
+test('--distill-size and --distill are checked before anything runs, with a one-line error', { timeout: 60_000 }, async () => {
+  const cli = (...args: string[]) => run('node', ['--import', 'tsx', 'src/cli/run.ts', 'compare', '--train', 't.jsonl', '--test', 't.jsonl', '--out', 'o', ...args], { encoding: 'utf8' });
+  for (const [args, msg] of [
+    [['--icl', 'builtin:tuneshot-base-lm', '--ft', 'tuneshot-base-encoder', '--distill', 'pool.jsonl', '--distill-size', '0'], /--distill-size must be a positive integer, got 0/],
+    [['--icl', 'builtin:tuneshot-base-lm', '--distill', 'pool.jsonl'], /--distill needs an --icl model \(the teacher\) and an --ft base model \(the student\)/],
+  ] as const) {
+    await assert.rejects(cli(...args), (e: { stderr: string }) => {
+      assert.match(e.stderr, msg);
+      assert.doesNotMatch(e.stderr, /\n\s+at /, 'no stack trace');
+      return true;
+    });
+  }
 });

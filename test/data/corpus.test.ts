@@ -5,7 +5,7 @@ import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { readTextStream, detokenizeBrown, cleanDocument, buildCorpus, corpusPath, defaultCorpusPath } from '../../src/data/corpus.js';
-import { packageRoot } from '../../src/data/paths.js';
+import { packageRoot } from '../../src/util/paths.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'tuneshot-corpus-'));
 process.on('exit', () => rmSync(dir, { recursive: true, force: true }));

@@ -3,20 +3,25 @@
 // made up by the caller and predictions are drawn with a seeded generator to hit them.
 
 import { classificationMetrics, seededRandom } from '../../src/eval/metrics.js';
-import type { Budget, Cell, CompareResults, MethodInfo } from '../../src/eval/results.js';
-import { RESULTS_VERSION, withSummary } from '../../src/eval/results.js';
+import type { ArmInfo, Budget, Cell, CompareResults } from '../../src/eval/results.js';
+import { RESULTS_VERSION } from '../../src/eval/results.js';
+import { withSummary } from '../../src/eval/summary.js';
 
 export interface FixtureMethod {
   id: string;
-  kind: 'finetune' | 'icl';
+  kind: 'finetune' | 'icl' | 'distilled' | 'baseline';
   /** Target accuracy at each budget (budgets absent here get no cells). */
   accuracy: Partial<Record<string, number>>;
+  /** Instead of hitting a target accuracy, always answer this label (a degenerate or majority predictor). */
+  constant?: string;
   p50Ms: number;
   trainSeconds?: number;
   /** 0..1: how much per-seed noise decides correctness (higher = less agreement across seeds). */
   seedNoise?: number;
   params?: number;
   costPer1kQueriesUsd?: number;
+  /** One-off USD a cell (training, the teacher's labelling). */
+  oneOffCostUsd?: number;
 }
 
 export interface FixtureOptions {
@@ -27,6 +32,10 @@ export interface FixtureOptions {
   seeds?: number[];
   methods: FixtureMethod[];
   seed?: number;
+  /** Share of each gold label (default uniform). */
+  labelShares?: number[];
+  /** Primary metric (default: chosen from the gold labels). */
+  metric?: string;
 }
 
 export function fixtureResults(opts: FixtureOptions): CompareResults {
@@ -35,10 +44,16 @@ export function fixtureResults(opts: FixtureOptions): CompareResults {
   const budgets = opts.budgets ?? [0, 4, 16, 64, 'all'];
   const seeds = opts.seeds ?? [1, 2, 3];
   const rand = seededRandom(opts.seed ?? 42);
-  const gold = Array.from({ length: testSize }, () => labels[Math.floor(rand() * labels.length)]!);
+  const shares = opts.labelShares ?? labels.map(() => 1 / labels.length);
+  const pick = (u: number) => {
+    let acc = 0;
+    for (let i = 0; i < labels.length; i++) if (u < (acc += shares[i]!)) return labels[i]!;
+    return labels[labels.length - 1]!;
+  };
+  const gold = Array.from({ length: testSize }, () => pick(rand()));
   // Latent difficulty per test example, shared by all methods (hard examples are hard for all).
   const difficulty = gold.map(() => rand());
-  const methods: MethodInfo[] = opts.methods.map((m) => ({
+  const arms: ArmInfo[] = opts.methods.map((m) => ({
     id: m.id,
     kind: m.kind,
     model: m.id.split(':').slice(2).join(':') || m.id,
@@ -55,6 +70,7 @@ export function fixtureResults(opts: FixtureOptions): CompareResults {
       for (const seed of seeds) {
         const r = seededRandom(seed * 7919 + budgets.indexOf(b) * 104729 + opts.methods.indexOf(m) * 15485863);
         const predictions = gold.map((g, i) => {
+          if (m.constant !== undefined) return m.constant;
           const score = r() < noise ? r() : difficulty[i]!;
           if (score < target) return g;
           const others = labels.filter((l) => l !== g);
@@ -65,23 +81,24 @@ export function fixtureResults(opts: FixtureOptions): CompareResults {
         for (const l of labels) perClassF1[l] = cm.perClass[l]!.f1;
         const jitter = 0.9 + 0.2 * r();
         const cell: Cell = {
-          method: m.id,
+          arm: m.id,
           budget: b,
           seed,
           metrics: { accuracy: cm.accuracy, macroF1: cm.macroF1, perClassF1, confusion: cm.confusion },
           predictions,
           train: {
-            wallSeconds: m.kind === 'finetune' ? (m.trainSeconds ?? 30) * jitter : 0,
+            wallSeconds: m.kind === 'icl' ? 0 : (m.trainSeconds ?? (m.kind === 'baseline' ? 0.05 : 30)) * jitter,
             flops: m.kind === 'finetune' ? 1e12 * (typeof b === 'number' ? b + 1 : 200) : 0,
           },
           inference: {
             p50Ms: m.p50Ms * jitter,
             p95Ms: m.p50Ms * jitter * 1.6,
-            tokensPerQuery: m.kind === 'finetune' ? 48 : 48 + 40 * (typeof b === 'number' ? Math.min(b, 16) * labels.length : 48),
-            flopsPerQuery: m.kind === 'finetune' ? 4e8 : 2e10 * (1 + (typeof b === 'number' ? b : 16) / 4),
+            tokensPerQuery: m.kind !== 'icl' ? 48 : 48 + 40 * (typeof b === 'number' ? Math.min(b, 16) * labels.length : 48),
+            flopsPerQuery: m.kind === 'baseline' ? 1e4 : m.kind === 'finetune' ? 4e8 : 2e10 * (1 + (typeof b === 'number' ? b : 16) / 4),
           },
         };
         if (m.costPer1kQueriesUsd !== undefined) cell.costPer1kQueriesUsd = m.costPer1kQueriesUsd;
+        if (m.oneOffCostUsd !== undefined) cell.oneOffCostUsd = m.oneOffCostUsd;
         cells.push(cell);
       }
     }
@@ -100,8 +117,9 @@ export function fixtureResults(opts: FixtureOptions): CompareResults {
       },
       budgets,
       seeds,
-      methods,
+      arms,
       cells,
+      ...(opts.metric ? { metric: { name: opts.metric, reason: `${opts.metric} (fixture)` } } : {}),
       createdAt: '2025-01-01T00:00:00.000Z',
       commands: ['tuneshot compare --fixture (synthetic test fixture)'],
     },

@@ -7,7 +7,7 @@ import { pathToFileURL } from 'node:url';
 import { chromium } from 'playwright-core';
 import { inflateSync } from 'node:zlib';
 import { advise } from '../../src/advise/advise.js';
-import { readResults } from '../../src/eval/results.js';
+import { readResults } from '../../src/eval/read.js';
 import { writeReport } from '../../src/report/report.js';
 import { fixtureResults } from '../eval/fixture.js';
 
@@ -26,7 +26,7 @@ const results = fixtureResults({
     { id: ICL, kind: 'icl', accuracy: { 0: 0.6, 4: 0.68, 16: 0.71 }, p50Ms: 340, costPer1kQueriesUsd: 0.05 },
   ],
 });
-const nMethods = results.methods.length;
+const nMethods = results.arms.length;
 const nRows = results.summary.length;
 const nLabels = results.task.labels.length;
 
@@ -92,7 +92,7 @@ test('writeReport writes report.html, summary.md and results.json atomically', a
     assert.deepEqual(back.summary, results.summary);
     const md = readFileSync(paths.markdown, 'utf8');
     assert.match(md, /## Recommendation: fine-tune/);
-    assert.match(md, /\| method \| budget \|/);
+    assert.match(md, /\| arm \| budget \|/);
     const html = readFileSync(paths.html, 'utf8');
     // Self-contained: no external scripts, stylesheets, images or fonts.
     assert.doesNotMatch(html, /<script/i);
@@ -139,7 +139,8 @@ test('report.html renders in headless Chromium with every chart and its marks', 
     const rec = await page.locator('#advice .rec').textContent();
     assert.match(rec ?? '', /Recommendation: fine-tune/);
     const reasonCount = await page.locator('#advice li').count();
-    assert.equal(reasonCount, advice.reasons.length);
+    assert.equal(reasonCount, advice.reasons.filter((r) => r.rule !== 'metric').length);
+    assert.match((await page.locator('#advice .metric').textContent()) ?? '', /^Ranked by accuracy: the default on these labels: they are roughly balanced/);
     const order = await page.evaluate(() => {
       const a = document.querySelector('#advice')!.getBoundingClientRect().top;
       const c = document.querySelector('figure.chart')!.getBoundingClientRect().top;
@@ -197,5 +198,46 @@ test('report.html renders in headless Chromium with every chart and its marks', 
     await context.close();
     rmSync(out, { recursive: true, force: true });
     rmSync(profile, { recursive: true, force: true });
+  }
+});
+
+test('an imbalanced task: the report says macro-F1 and why, marks the degenerate ICL arm, and shows the baselines', async () => {
+  // TEST FIXTURE DATA: 9% "relevant"; the ICL arm always answers "other".
+  const r = fixtureResults({
+    labels: ['other', 'relevant'], labelShares: [0.91, 0.09], testSize: 400, budgets: [0, 16, 64], seeds: [0, 1],
+    methods: [
+      { id: ICL, kind: 'icl', accuracy: { 0: 1, 16: 1, 64: 1 }, constant: 'other', p50Ms: 340 },
+      { id: FT_FULL, kind: 'finetune', accuracy: { 16: 0.86, 64: 0.9 }, p50Ms: 12, trainSeconds: 45 },
+      { id: 'baseline:tfidf', kind: 'baseline', accuracy: { 16: 0.7, 64: 0.75 }, p50Ms: 0.02 },
+      { id: 'baseline:majority', kind: 'baseline', accuracy: { 16: 1, 64: 1 }, constant: 'other', p50Ms: 0.001 },
+    ],
+  });
+  const out = mkdtempSync(join(tmpdir(), 'tuneshot-report-'));
+  try {
+    const advice = advise(r, {});
+    assert.equal(advice.recommendation, 'finetune');
+    const paths = await writeReport(out, r, advice);
+    const md = readFileSync(paths.markdown, 'utf8');
+    assert.match(md, /Ranked by macro-F1: the default on these labels: the most frequent test label, "other", holds 9\d% of the test set/);
+    assert.match(md, /\| arm \| budget \| seeds \| macro-F1 \| 95% interval \|/);
+    const figures = md.slice(md.indexOf('## Figures'), md.indexOf('## Per-class'));
+    const iclRows = figures.split('\n').filter((l) => l.startsWith('| icl:builtin:tuneshot-base-lm |'));
+    assert.equal(iclRows.length, 3);
+    for (const l of iclRows) assert.match(l, /\| other 100% \|.*\| degenerate \|$/);
+    assert.match(md, /^\| baseline:tfidf \| 16\/class \|.*\| ok \|$/m);
+    assert.match(md, /^\| baseline:majority \| 64\/class \|/m);
+    assert.match(md, /\*\*degenerate\*\*: icl:builtin:tuneshot-base-lm is degenerate at every measured budget/);
+    const html = readFileSync(paths.html, 'utf8');
+    assert.match(html, /<p class="metric" id="metric">Ranked by <strong>macro-F1<\/strong>/);
+    assert.equal((html.match(/<tr class="flagged">/g) ?? []).length, r.summary.filter((x) => x.flag).length);
+    assert.ok(r.summary.filter((x) => x.flag).length >= 3);
+    // Charts rank by the primary metric; the cost chart has a point for every row, baselines included.
+    assert.match(html, /test macro-F1 \(mean over seeds, 95% band\)/);
+    assert.equal((html.match(/<svg\b/g) ?? []).length, 2 + r.arms.length);
+    const costChart = html.slice(html.indexOf('data-chart="cost-accuracy"'), html.indexOf('</figure>', html.indexOf('data-chart="cost-accuracy"')));
+    assert.match(costChart, /costpoint_marks/);
+    assert.equal((costChart.match(/aria-label="[^"]*method: majority baseline|aria-label="[^"]*method: baseline:majority/g) ?? []).length, 2);
+  } finally {
+    rmSync(out, { recursive: true, force: true });
   }
 });

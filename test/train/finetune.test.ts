@@ -61,6 +61,13 @@ test('LoRA trains adapters and head only: base weights stay bit-identical; PEFT 
   });
 });
 
+test('LoRA scores dev with its adapters: the best dev accuracy is that of the returned model on dev', { timeout: 120_000 }, async () => {
+  const dev = testSet.filter((_, i) => i % 2 === 0);
+  const r = await finetune({ model: ENCODER, train: train.slice(0, 24), dev, method: 'lora', epochs: 4, batchSize: 8, lr: 5e-3, maxLength: 64, quiet: true, seed: 1 });
+  const preds = await r.model.predict(dev.map((e) => ({ text: e.text })));
+  assert.equal(r.bestDev, preds.filter((p, i) => p.label === dev[i]!.label).length / dev.length);
+});
+
 test('head-only trains in seconds and matches a logistic regression on the same frozen features', { timeout: 120_000 }, async () => {
   const r = await finetune({ model: ENCODER, train, method: 'head', epochs: 30, batchSize: 32, quiet: true, seed: 3 });
   assert.ok(r.trainSeconds < 20, `head-only took ${r.trainSeconds}s`);

@@ -37,6 +37,16 @@ export class RequestTimeoutError extends Error {
   }
 }
 
+/** The server could not be reached (refused, unknown host, reset): names the URL and the cause. */
+export class NetworkError extends Error {
+  constructor(readonly url: string, cause: unknown) {
+    const c = (cause as { cause?: { code?: string; message?: string } } | undefined)?.cause;
+    const why = c?.code ?? c?.message ?? (cause instanceof Error ? cause.message : String(cause));
+    super(`cannot reach ${url} (${why})`);
+    this.name = 'NetworkError';
+  }
+}
+
 export interface RetryOptions {
   timeoutMs: number;
   maxRetries: number;
@@ -108,7 +118,7 @@ export async function postJson(
       if (err instanceof Error && (err.name === 'TimeoutError' || err.name === 'AbortError')) {
         lastError = new RequestTimeoutError(url, options.timeoutMs);
       } else if (!(err instanceof HttpError)) {
-        lastError = err;
+        lastError = new NetworkError(url, err);
       }
     }
     if (attempt >= options.maxRetries) throw lastError;

@@ -8,7 +8,7 @@
 // gets probability 1-ε, the others share ε, so rank classification still works, coarsely.
 
 import type { ContinuationScore, GenerateOptions, Generation, LanguageModel } from '../language-model.js';
-import { HttpError, postJson, Semaphore, type RetryOptions } from './http.js';
+import { HttpError, NetworkError, postJson, Semaphore, type RetryOptions } from './http.js';
 
 export interface OpenAIBackendOptions {
   model: string;
@@ -54,6 +54,7 @@ interface ChatResponse {
 }
 
 const GENERATE_EPS = 1e-3;
+const DEFAULT_BASE_URL = 'https://api.openai.com/v1';
 
 export class OpenAILanguageModel implements LanguageModel {
   readonly id: string;
@@ -70,7 +71,7 @@ export class OpenAILanguageModel implements LanguageModel {
 
   constructor(options: OpenAIBackendOptions) {
     this.options = options;
-    this.baseURL = (options.baseURL ?? process.env.OPENAI_BASE_URL ?? 'https://api.openai.com/v1').replace(/\/+$/, '');
+    this.baseURL = (options.baseURL ?? (process.env.OPENAI_BASE_URL || undefined) ?? DEFAULT_BASE_URL).replace(/\/+$/, '');
     this.id = `openai:${options.model}`;
     this.contextLength = options.contextLength ?? 4096;
     if (options.chatTemplate !== undefined) this.chatTemplate = options.chatTemplate;
@@ -104,7 +105,13 @@ export class OpenAILanguageModel implements LanguageModel {
   private post(path: string, body: unknown): Promise<unknown> {
     return this.limiter.run(() =>
       postJson(this.baseURL + path, body, this.headers(), this.retry, this.options.fetch ?? fetch),
-    );
+    ).catch((e: unknown) => {
+      // Say where the URL came from when the user gave none: a silent default to OpenAI surprises.
+      if (e instanceof NetworkError && this.options.baseURL === undefined && !process.env.OPENAI_BASE_URL) {
+        e.message += `; no --base-url or OPENAI_BASE_URL was given, so the openai backend defaulted to ${DEFAULT_BASE_URL}`;
+      }
+      throw e;
+    });
   }
 
   /**
@@ -136,7 +143,9 @@ export class OpenAILanguageModel implements LanguageModel {
         this.scoringMode = 'echo';
         return scores;
       } catch (err) {
-        if (this.scoringMode === 'echo' || !(err instanceof EchoUnsupportedError || (err instanceof HttpError && err.status === 400))) {
+        // OpenAI answers 404 "This is a chat model and not supported in the v1/completions endpoint"
+        // for chat models, fine-tuned ones included; others answer 400.
+        if (this.scoringMode === 'echo' || !(err instanceof EchoUnsupportedError || (err instanceof HttpError && (err.status === 400 || err.status === 404)))) {
           throw err;
         }
         this.scoringMode = 'generate';
@@ -172,7 +181,7 @@ export class OpenAILanguageModel implements LanguageModel {
     const res = (await this.post('/chat/completions', {
       model: this.options.model,
       messages: [
-        { role: 'system', content: `Continue the text. Reply with exactly one of: ${options.join(' | ')}` },
+        { role: 'system', content: choiceInstruction(options) },
         { role: 'user', content: prompt },
       ],
       max_tokens: 16,
@@ -233,6 +242,15 @@ export class EchoUnsupportedError extends Error {
     super(`echo+logprobs scoring unsupported: ${message}`);
     this.name = 'EchoUnsupportedError';
   }
+}
+
+/**
+ * The system message of generation scoring, before the prompt as the user message. Remote
+ * fine-tuning (src/remote/chat-jsonl.ts) trains on exactly this, so the fine-tuned model is asked
+ * what it was taught.
+ */
+export function choiceInstruction(options: readonly string[]): string {
+  return `Continue the text. Reply with exactly one of: ${options.join(' | ')}`;
 }
 
 function normalize(s: string): string {
