@@ -49,17 +49,6 @@ export interface ServerOptions {
 
 export function createServer(options: ServerOptions = {}): FastifyInstance {
   validateServerOptions(options);
-  const lms = new Map(Object.entries(options.languageModels ?? {}));
-  const classifiers = new Map(Object.entries(options.classifiers ?? {}));
-  for (const name of lms.keys()) {
-    if (classifiers.has(name)) throw new Error(`model name "${name}" is both a language model and a classifier`);
-  }
-  const queueLimit = options.queueLimit ?? 64;
-  const maxTokens = options.maxTokens ?? 512;
-  const maxInputs = options.maxInputs ?? 256;
-  const timeoutMs = options.timeoutMs ?? 60_000;
-  const retryAfter = String(options.retryAfterSeconds ?? 1);
-  const batching = options.batching === undefined ? { maxBatch: 32, waitMs: 0 } : options.batching;
   const ctx = serveContext(options);
   const app = fastifyApp(options, ctx.metrics);
   closeGracefully(app);
