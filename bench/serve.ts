@@ -2,7 +2,9 @@
 // sentence a request) against the embedded encoder fine-tuned HEAD-ONLY on the first 3 000 sentences
 // of the SST-2 training split (BENCH_TRAIN_N), 3 epochs, max 64 tokens: the body is frozen, so the
 // cost is one forward pass over them; dev accuracy is reported. The server is the real CLI in a
-// child process; autocannon drives it at concurrency 1, 8 and 64, with dynamic batching on (max 32 inputs; requests arriving while the model is busy form the next batch) and off. Reported: requests/s,
+// child process; autocannon drives it at concurrency 1, 8 and 64, with dynamic batching on (max 32 inputs; requests arriving while the model is busy form the next batch) and off,
+// and with batching on and `--quantize int8` (int8 MatMuls; its dev accuracy beside f32's, and both models timed
+// in-process on batches of 8 and 32 dev sentences). Reported: requests/s,
 // p50/p99 latency, errors (connection errors + timeouts + non-2xx). The last stdout line is one
 // JSON object with every figure.
 //
@@ -13,10 +15,12 @@ import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { generationBench } from './lib/serve-generation.js';
 import autocannon from 'autocannon';
 import { loadExamples } from '../src/data/dataset.js';
 import { finetune } from '../src/train/finetune.js';
 import { FineTunedClassifier } from '../src/train/adapted.js';
+import { quantizeClassifier } from '../src/export/int8-classifier.js';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const log = (s: string) => process.stderr.write(s + '\n');
@@ -38,9 +42,10 @@ interface LoadResult {
 
 interface RunFigures { rps: number; p50_ms: number; p99_ms: number; errors: number }
 
-function startServer(model: string, batching: boolean): Promise<{ url: string; child: ChildProcess }> {
+function startServer(model: string, batching: boolean, quantize?: string): Promise<{ url: string; child: ChildProcess }> {
   const args = ['--import', 'tsx', path.join(root, 'src/cli/run.ts'), 'serve', '--model', `sst2=${model}`, '--port', '0'];
   if (!batching) args.push('--no-batching');
+  if (quantize) args.push('--quantize', quantize);
   const child = spawn(process.execPath, args, { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] });
   return new Promise((resolve, reject) => {
     let out = '';
@@ -98,48 +103,90 @@ async function main(): Promise<void> {
     const devAcc = devPreds.filter((p, i) => p.label === devExamples[i]!.label).length / Math.max(1, devExamples.length);
     log(`fine-tuned in ${((Date.now() - t0) / 1000).toFixed(1)} s (features + head), dev accuracy ${(devAcc * 100).toFixed(2)}% on ${devExamples.length}`);
 
+    // int8: the same classifier through its int8 graph (dynamic int8 MatMuls), as `serve --quantize int8` runs it.
+    const int8 = await quantizeClassifier(r.model, 'int8');
+    const int8Preds = await int8.predict(devExamples.map((e) => ({ text: e.text })));
+    const int8Acc = int8Preds.filter((p, i) => p.label === devExamples[i]!.label).length / Math.max(1, devExamples.length);
+    const agreement = int8Preds.filter((p, i) => p.label === devPreds[i]!.label).length / Math.max(1, devExamples.length);
+    log(`int8: dev accuracy ${(int8Acc * 100).toFixed(2)}% (f32 ${(devAcc * 100).toFixed(2)}%), same label as f32 on ${(agreement * 100).toFixed(2)}%`);
+
+    // The model alone, in this process: milliseconds a batch of dev sentences, f32 and int8 in turn
+    // (medians of 5 rounds over the same 10 batches), so the ratio is seen without HTTP around it.
+    const inProcess: Record<string, { f32_ms: number; int8_ms: number; ratio: number }> = {};
+    for (const bs of [8, 32]) {
+      const batches = Array.from({ length: 10 }, (_, i) => devExamples.slice(i * bs, (i + 1) * bs).map((e) => ({ text: e.text })));
+      const times: Record<'f32' | 'int8', number[]> = { f32: [], int8: [] };
+      for (let round = 0; round < 5; round++) {
+        for (const [k, clf] of [['f32', r.model], ['int8', int8]] as const) {
+          const t = performance.now();
+          for (const b of batches) await clf.predict(b);
+          times[k].push((performance.now() - t) / batches.length);
+        }
+      }
+      const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+      const f = median(times.f32), q = median(times.int8);
+      inProcess[`batch${bs}`] = { f32_ms: Number(f.toFixed(2)), int8_ms: Number(q.toFixed(2)), ratio: Number((f / q).toFixed(2)) };
+      log(`in-process batch of ${bs}: f32 ${f.toFixed(1)} ms, int8 ${q.toFixed(1)} ms (${(f / q).toFixed(2)}x)`);
+    }
+
     const texts = loadExamples(existsSync(dev) ? dev : train, { task: 'classify' }).examples.map((e) => e.text);
-    const results: Record<'batching' | 'no_batching', Record<string, RunFigures>> = { batching: {}, no_batching: {} };
-    for (const batching of [true, false]) {
-      const key = batching ? 'batching' : 'no_batching';
-      const { url, child } = await startServer(out, batching);
-      log(`${key}: serve at ${url}`);
-      try {
+    type Key = 'batching' | 'no_batching' | 'int8';
+    const setups: Array<{ key: Key; batching: boolean; quantize?: string }> = [
+      { key: 'batching', batching: true }, { key: 'no_batching', batching: false }, { key: 'int8', batching: true, quantize: 'int8' },
+    ];
+    const results: Record<Key, Record<string, RunFigures>> = { batching: {}, no_batching: {}, int8: {} };
+    // All servers up at once and the setups interleaved at each concurrency, so a change in the
+    // shared machine's load hits every setup alike (the ratios compare runs seconds apart).
+    const servers = new Map<Key, { url: string; child: ChildProcess }>();
+    try {
+      for (const st of setups) {
+        const srv = await startServer(out, st.batching, st.quantize);
+        servers.set(st.key, srv);
+        log(`${st.key}: serve at ${srv.url}`);
         // Sanity: the served classifier answers with SST-2 labels.
-        const check = await fetch(`${url}/v1/classify`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ model: 'sst2', input: ['a gorgeous , witty film', 'dull and lifeless'] }) });
+        const check = await fetch(`${srv.url}/v1/classify`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ model: 'sst2', input: ['a gorgeous , witty film', 'dull and lifeless'] }) });
         const body = (await check.json()) as { data?: Array<{ label: string }> };
         if (check.status !== 200 || body.data?.length !== 2) throw new Error(`sanity request failed: ${check.status} ${JSON.stringify(body)}`);
-        await load(url, 8, texts, 2); // warm-up
-        for (const c of CONCURRENCY) {
-          const res = await load(url, c, texts, seconds);
+        await load(srv.url, 8, texts, 2); // warm-up
+      }
+      for (const c of CONCURRENCY) {
+        for (const st of setups) {
+          const res = await load(servers.get(st.key)!.url, c, texts, seconds);
           const fig: RunFigures = {
             rps: Number((res.requests.total / (res.duration || seconds)).toFixed(1)),
             p50_ms: res.latency.p50,
             p99_ms: res.latency.p99,
             errors: res.errors + res.timeouts + res.non2xx,
           };
-          results[key][`c${c}`] = fig;
-          log(`  c${c}: ${fig.rps} req/s, p50 ${fig.p50_ms} ms, p99 ${fig.p99_ms} ms, errors ${fig.errors} (load avg ${loadavg()[0]!.toFixed(2)})`);
+          results[st.key][`c${c}`] = fig;
+          log(`  ${st.key} c${c}: ${fig.rps} req/s, p50 ${fig.p50_ms} ms, p99 ${fig.p99_ms} ms, errors ${fig.errors} (load avg ${loadavg()[0]!.toFixed(2)})`);
         }
-      } finally {
-        await stopServer(child);
       }
+    } finally {
+      for (const srv of servers.values()) await stopServer(srv.child);
     }
 
-    const rows = [['batching', 'concurrency', 'req/s', 'p50 ms', 'p99 ms', 'errors']];
-    for (const key of ['batching', 'no_batching'] as const) {
+    const rows = [['weights', 'batching', 'concurrency', 'req/s', 'p50 ms', 'p99 ms', 'errors']];
+    for (const st of setups) {
       for (const c of CONCURRENCY) {
-        const f = results[key][`c${c}`]!;
-        rows.push([key === 'batching' ? 'on (max 32)' : 'off', String(c), f.rps.toFixed(1), String(f.p50_ms), String(f.p99_ms), String(f.errors)]);
+        const f = results[st.key][`c${c}`]!;
+        rows.push([st.quantize ?? 'f32', st.batching ? 'on (max 32)' : 'off', String(c), f.rps.toFixed(1), String(f.p50_ms), String(f.p99_ms), String(f.errors)]);
       }
     }
     const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => r[i]!.length)));
     const line = (r: string[]) => `| ${r.map((c, i) => c.padEnd(widths[i]!)).join(' | ')} |`;
-    console.log(`/v1/classify on ${modelName} fine-tuned head-only on ${examples.length} SST-2 sentences (dev accuracy ${(devAcc * 100).toFixed(2)}%), ${seconds} s a run, ${cpus().length} CPUs, load avg ${loadavg()[0]!.toFixed(2)}`);
+    const speedup = Object.fromEntries(CONCURRENCY.map((c) => [`c${c}`, Number((results.int8[`c${c}`]!.rps / results.batching[`c${c}`]!.rps).toFixed(2))]));
+    console.log(`/v1/classify on ${modelName} fine-tuned head-only on ${examples.length} SST-2 sentences, ${seconds} s a run, ${cpus().length} CPUs, load avg ${loadavg()[0]!.toFixed(2)}`);
+    console.log(`dev accuracy: f32 ${(devAcc * 100).toFixed(2)}%, int8 ${(int8Acc * 100).toFixed(2)}% (${((int8Acc - devAcc) * 100).toFixed(2)} points; same label on ${(agreement * 100).toFixed(2)}%)`);
     console.log([line(rows[0]!), `|${widths.map((w) => '-'.repeat(w + 2)).join('|')}|`, ...rows.slice(1).map(line)].join('\n'));
+    console.log(`int8 / f32 throughput (both with batching): ${CONCURRENCY.map((c) => `c${c} ${speedup[`c${c}`]}x`).join(', ')}`);
+    console.log(`model alone, in-process, ms a batch (f32 / int8): ${Object.entries(inProcess).map(([k, v]) => `${k} ${v.f32_ms} / ${v.int8_ms} (${v.ratio}x)`).join(', ')}`);
     const total = Object.values(results).flatMap((r) => Object.values(r)).reduce((a, f) => a + f.errors, 0);
     if (total > 0) process.exitCode = 1;
-    console.log(JSON.stringify(results));
+    // Generation on the embedded decoder, streamed and not (lib/serve-generation.ts).
+    const generation = await generationBench(texts, log);
+    if (Object.values(generation).some((f) => f.errors > 0)) process.exitCode = 1;
+    console.log(JSON.stringify({ ...results, accuracy: { f32: devAcc, int8: int8Acc, agreement, dev_examples: devExamples.length }, int8_speedup: speedup, in_process: inProcess, generation, load_avg: loadavg()[0] }));
   } finally {
     rmSync(work, { recursive: true, force: true });
   }

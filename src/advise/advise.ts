@@ -10,6 +10,7 @@ import { formatBudget, type CompareResults } from '../eval/results.js';
 import { buildContext, reason } from './context.js';
 import { FLOOR_RULES } from './floor-rules.js';
 import { CONSTRAINT_RULES } from './rules.js';
+import { DISTILL_RULE } from './distill-rule.js';
 import type { Advice, Constraints, Reason, Recommendation, Rule } from './types.js';
 
 export type { Advice, AdviceContext, Constraints, Crossover, LearnedKind, Reason, Recommendation, Rule } from './types.js';
@@ -26,6 +27,7 @@ export const RULES: readonly Rule[] = [
   ...CONSTRAINT_RULES.filter((r) => ['labelled-data', 'latency', 'quality', 'crossover'].includes(r.id)),
   rule('floor', FLOOR_RULES),
   ...CONSTRAINT_RULES.filter((r) => ['volume', 'task-churn', 'consistency', 'seed-variance', 'expertise'].includes(r.id)),
+  DISTILL_RULE,
 ];
 
 /**
@@ -41,7 +43,10 @@ export function advise(evidence: CompareResults | undefined, constraints: Constr
   let score = 0;
   for (const r of reasons) score += r.favours === 'finetune' ? r.weight : r.favours === 'icl' ? -r.weight : 0;
   let recommendation: Recommendation;
+  // The distilled student: a measured winner the rule found (after the classical baseline, which is cheaper still).
+  const distilled = reasons.find((r) => r.favours === 'distilled' && r.weight > 0);
   if (ctx.bestTfidf && reasons.some((r) => r.favours === 'baseline')) recommendation = 'baseline';
+  else if (distilled && !excluded.has('finetune')) recommendation = 'distilled';
   else if (excluded.has('finetune') && excluded.has('icl')) {
     recommendation = 'undecided';
     reasons.push(reason('decision', 'neither', 0, 'no fine-tuned or ICL arm is both within your constraints and above the floor: relax the latency budget, label more data, or try a bigger model', {}));
@@ -55,6 +60,11 @@ export function advise(evidence: CompareResults | undefined, constraints: Constr
   }
   const advice: Advice = { recommendation, reasons, score, ...(evidence ? { metric: evidence.metric } : {}) };
   const chosen = recommendation === 'finetune' ? ctx.bestFinetune : recommendation === 'icl' ? ctx.bestIcl : recommendation === 'baseline' ? ctx.bestTfidf : undefined;
+  if (recommendation === 'distilled' && distilled) {
+    advice.arm = String(distilled.figures.arm);
+    const b = evidence?.summary.find((r) => r.arm === advice.arm && String(r.budget) === distilled.figures.budget)?.budget;
+    if (b !== undefined) advice.budget = b;
+  }
   if (chosen) {
     advice.arm = chosen.arm;
     advice.budget = chosen.budget;
@@ -65,14 +75,14 @@ export function advise(evidence: CompareResults | undefined, constraints: Constr
 
 export function recommendationText(a: Pick<Advice, 'recommendation' | 'arm' | 'budget'>): string {
   if (a.recommendation === 'undecided') return 'Undecided: the evidence and constraints do not settle it';
-  const what = a.recommendation === 'finetune' ? 'fine-tune' : a.recommendation === 'icl' ? 'use in-context learning' : 'a classical model is enough';
+  const what = a.recommendation === 'finetune' ? 'fine-tune' : a.recommendation === 'icl' ? 'use in-context learning' : a.recommendation === 'distilled' ? 'distil the ICL teacher into a fine-tuned model' : 'a classical model is enough';
   return `Recommendation: ${what}${a.arm ? ` (${a.arm}${a.budget !== undefined ? ` at ${formatBudget(a.budget)}` : ''})` : ''}`;
 }
 
 /** "favours fine-tuning; rules out ICL", or '' for an informational reason. */
 export function favoursText(r: Pick<Reason, 'favours' | 'excludes'>): string {
   const parts: string[] = [];
-  if (r.favours !== 'neither') parts.push(`favours ${r.favours === 'finetune' ? 'fine-tuning' : r.favours === 'icl' ? 'ICL' : 'the classical baseline'}`);
+  if (r.favours !== 'neither') parts.push(`favours ${r.favours === 'finetune' ? 'fine-tuning' : r.favours === 'icl' ? 'ICL' : r.favours === 'distilled' ? 'distillation' : 'the classical baseline'}`);
   if (r.excludes) parts.push(`rules out ${r.excludes === 'finetune' ? 'fine-tuning' : 'ICL'}`);
   return parts.join('; ');
 }

@@ -3,7 +3,7 @@
 // recommended; say why, with the numbers, and what to try), and whether the cheap classical
 // baseline is enough.
 import { metricTitle } from '../eval/metric.js';
-import { compareBudgets, formatBudget, armLabel, type SummaryRow } from '../eval/results.js';
+import { compareBudgets, formatBudget, armLabel, type ArmKind, type SummaryRow } from '../eval/results.js';
 import { bestLearned, reason, TFIDF_ARM } from './context.js';
 import { fmtAcc, fmtMs, fmtRow, fmtScore, fmtSeconds, kindName } from './format.js';
 import type { AdviceContext, Reason, Rule } from './types.js';
@@ -13,9 +13,10 @@ function costOf(r: SummaryRow): string {
   return `p50 ${fmtMs(r.p50Ms)} a query, trains in ${fmtSeconds(r.meanTrainSeconds)}${r.costPer1kQueriesUsd !== undefined ? `, $${r.costPer1kQueriesUsd.toFixed(4)} per 1k queries` : ''}`;
 }
 
-function whatToTry(ctx: AdviceContext, kind: 'icl' | 'finetune' | 'baseline', rows: SummaryRow[], allFlagged: boolean): string {
+function whatToTry(ctx: AdviceContext, kind: ArmKind, rows: SummaryRow[], allFlagged: boolean): string {
   const tips: string[] = [];
   if (kind === 'icl') tips.push('try a bigger language model for ICL (--icl llamacpp:<model.gguf> or openai:<model>)');
+  else if (kind === 'distilled') tips.push('a better teacher (--icl) or a larger --distill-size');
   else if (allFlagged) {
     const largest = [...rows].sort((a, b) => compareBudgets(b.budget, a.budget))[0]!;
     tips.push(`label more data for ${kind === 'finetune' ? 'fine-tuning' : 'it'} (the largest budget measured was ${formatBudget(largest.budget)})`);

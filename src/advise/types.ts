@@ -19,7 +19,7 @@ export interface Constraints {
 export type LearnedKind = 'finetune' | 'icl';
 
 /** 'baseline': a cheap classical model (the TF-IDF baseline) is enough. */
-export type Recommendation = LearnedKind | 'baseline' | 'undecided';
+export type Recommendation = LearnedKind | 'distilled' | 'baseline' | 'undecided';
 
 export interface Reason {
   /** Id of the rule in RULES. */

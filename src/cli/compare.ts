@@ -49,8 +49,10 @@ export function registerCompare(program: Command): void {
     .requiredOption('--train <file>', 'labelled training examples (JSONL or CSV); budgets are drawn from it')
     .requiredOption('--test <file>', 'labelled test examples every method is scored on')
     .option('--dev <file>', 'dev set for fine-tuning')
-    .option('--icl <backend:model...>', 'ICL language models, e.g. builtin:tuneshot-base-lm, llamacpp:/path.gguf, openai:gpt-4o-mini', [])
-    .option('--ft <model...>', 'base models to fine-tune (folders or tuneshot-base-encoder)', [])
+    .option('--icl <backend:model...>', 'ICL language models, e.g. builtin:tuneshot-base-lm, builtin:Qwen/Qwen2.5-0.5B-Instruct, llamacpp:/path.gguf, openai:gpt-4o-mini', [])
+    .option('--ft <model...>', 'base models to fine-tune (folders, tuneshot-base-encoder or Hub ids)', [])
+    .option('--distill <pool.jsonl>', 'unlabelled texts (JSONL or CSV) for the distilled arm: the first --icl model labels them with each budget\'s demonstrations, the first --ft model learns from its labels')
+    .option('--distill-size <n>', 'pool texts the teacher labels a budget and seed', int, 1000)
     .option('--methods <list>', 'fine-tuning methods', parseMethods, [...ALL_METHODS])
     .option('--baselines <list>', `baselines beside the learned arms: none, or a list of ${ALL_BASELINES.join(', ')}`, parseBaselines, [...ALL_BASELINES])
     .option('--metric <name>', 'primary metric for the advice and charts: accuracy, macro-f1 or f1:<label> (default: accuracy on balanced test labels, macro-F1 when one label holds over 60%)', (v: string) => parseMetric(v))
@@ -69,10 +71,12 @@ export function registerCompare(program: Command): void {
     .option('--quiet', 'no progress output')
     .action(async (o) => {
       if (o.icl.length === 0 && o.ft.length === 0) throw new Error('give at least one --icl model or --ft base model');
+      if (!Number.isInteger(o.distillSize) || o.distillSize < 1) throw new Error(`--distill-size must be a positive integer, got ${o.distillSize}`);
+      if (o.distill && (o.icl.length === 0 || o.ft.length === 0)) throw new Error('--distill needs an --icl model (the teacher) and an --ft base model (the student)');
       if (!['random', 'balanced', 'knn'].includes(o.select)) throw new Error(`--select must be random, balanced or knn, got "${o.select}"`);
       const r = await compare({
         train: o.train, test: o.test, ...(o.dev ? { dev: o.dev } : {}), ...(o.labels ? { labels: String(o.labels).split(',') } : {}),
-        icl: o.icl, ft: o.ft, methods: o.methods, baselines: o.baselines, ...(o.metric ? { metric: o.metric } : {}), budgets: o.budgets, seeds: o.seeds, k: o.k, select: o.select, calibrate: !!o.calibrate,
+        icl: o.icl, ft: o.ft, ...(o.distill ? { distill: o.distill, distillSize: o.distillSize } : {}), methods: o.methods, baselines: o.baselines, ...(o.metric ? { metric: o.metric } : {}), budgets: o.budgets, seeds: o.seeds, k: o.k, select: o.select, calibrate: !!o.calibrate,
         ...(o.epochs !== undefined ? { epochs: { full: o.epochs, lora: o.epochs, head: o.epochs } } : {}),
         batchSize: o.batchSize, ...(o.lr !== undefined ? { lr: o.lr } : {}), ...(o.testLimit !== undefined ? { testLimit: o.testLimit } : {}),
         ...(Object.keys(o.price).length ? { prices: o.price } : {}),

@@ -13,6 +13,7 @@ import { builtinDataset } from '../data/builtin.js';
 import type { Budget } from '../eval/results.js';
 import type { Method } from '../train/methods/index.js';
 import { int } from './main.js';
+import { DEMO_DISTILL_HINT, checkTeacherSpec, demoDistill } from './distill.js';
 
 /** Sized to finish in under 5 minutes on 2 cores (measured; see the session notes in the commit). */
 export const DEMO = {
@@ -29,10 +30,12 @@ export function registerDemo(program: Command): void {
     .description('offline demo: fine-tuning vs in-context learning on the built-in spam dataset with the embedded models')
     .option('--out <folder>', 'output folder', 'tuneshot-demo')
     .option('--quiet', 'no progress output')
+    .option('--teacher <backend:model>', 'also show distillation: this ICL model labels training emails for a fine-tuned student')
     .addOption(new Option('--icl-model <spec>', 'ICL model').default('builtin:tuneshot-base-lm').hideHelp())
     .addOption(new Option('--ft-model <model>', 'base model to fine-tune').default('tuneshot-base-encoder').hideHelp())
     .addOption(new Option('--test-limit <n>', 'test examples scored').argParser(int).default(DEMO.testLimit).hideHelp())
     .action(async (o) => {
+      if (o.teacher) checkTeacherSpec(o.teacher);
       const started = performance.now();
       const ds = builtinDataset('spam');
       console.log(
@@ -57,6 +60,8 @@ export function registerDemo(program: Command): void {
       console.log(`Measured (mean over ${DEMO.seeds} seeds, ${r.results.task.testSize} test emails):\n${rows.join('\n')}\n`);
       console.log(formatAdvice(r.advice).trimEnd());
       console.log(`\nreport: ${path.resolve(r.paths.html)}`);
+      if (o.teacher) console.log(`\nDistillation:\n${await demoDistill({ teacher: o.teacher, student: o.ftModel, out: o.out, testLimit: o.testLimit, quiet: !!o.quiet })}`);
+      else console.log(`\n${DEMO_DISTILL_HINT}`);
       console.log(`done in ${((performance.now() - started) / 1000).toFixed(0)} s${r.reused.length ? ` (${r.reused.length} cells reused from an earlier run)` : ''}`);
     });
 }

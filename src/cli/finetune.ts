@@ -15,7 +15,7 @@ export function registerFinetune(program: Command): void {
   const cmd = program
     .command('finetune')
     .description('fine-tune a model (full, LoRA or head-only) for classification or generation')
-    .requiredOption('--model <model>', 'model folder or embedded model name (tuneshot-base-encoder, tuneshot-base-lm)')
+    .requiredOption('--model <model>', 'model folder, embedded model (tuneshot-base-encoder, tuneshot-base-lm) or Hub id (distilbert-base-uncased, org/name@revision)')
     .requiredOption('--train <file>', 'training data (JSONL or CSV)')
     .option('--dev <file>', 'development data for model selection and early stopping')
     .option('--task <task>', 'classify or generate', 'classify')

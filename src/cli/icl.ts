@@ -2,6 +2,7 @@
 // training file, through any language model backend; predictions as JSONL (atomic), metrics printed,
 // and optionally the prompt program (with its backend) saved for `tuneshot serve`.
 import { trackRun } from '../registry/track.js';
+import { collectHubModels, type HubModelRecord } from '../hub/provenance.js';
 import { truncateAll } from '../icl/truncate.js';
 import { existsSync } from 'node:fs';
 import * as path from 'node:path';
@@ -25,7 +26,7 @@ export function registerIcl(program: Command): void {
     .command('icl')
     .description('in-context learning: predict a test file with k demonstrations from a training file')
     .requiredOption('--backend <name>', `language model backend (${BACKENDS.join(', ')})`)
-    .requiredOption('--model <model>', 'builtin: decoder folder or tuneshot-base-lm; llamacpp: .gguf file; openai: model name')
+    .requiredOption('--model <model>', 'builtin: decoder folder, tuneshot-base-lm or Hub id (Qwen/Qwen2.5-0.5B-Instruct); llamacpp: .gguf file; openai: model name')
     .requiredOption('--demos <file>', 'demonstration pool (JSONL or CSV, usually the training split)')
     .requiredOption('--data <file>', 'examples to predict (JSONL or CSV with gold labels)')
     .option('--task <task>', 'classify or generate', 'classify')
@@ -55,7 +56,8 @@ export function registerIcl(program: Command): void {
       const labels = o.task === 'classify' ? [...new Set([...demos.labels, ...data.labels])].sort() : undefined;
 
       const spec = { backend: o.backend as string, model: o.model as string, ...(o.baseUrl ? { baseURL: o.baseUrl } : {}), ...(o.apiKey ? { apiKey: o.apiKey } : {}) };
-      const raw = await createLanguageModel(spec);
+      const hubModels: HubModelRecord[] = []; // a builtin model given by Hub id: recorded with its commit
+      const raw = await collectHubModels(() => createLanguageModel(spec), (m) => hubModels.push(...m));
       const lm = withCache(raw, undefined, { bypass: o.cache === false });
       try {
         // A small context window: demonstrations and query share it equally (prefix kept), counted in a warning.
@@ -68,7 +70,7 @@ export function registerIcl(program: Command): void {
         }
         const progress = new Progress({ total: data.examples.length, label: `icl ${o.backend}`, unit: 'ex/s', quiet: !!o.quiet });
         progress.start();
-        const r = await trackRun('icl', { command: commandLine(), ...o }, [o.demos, o.data], [path.resolve(o.out)], () => runIcl({
+        const r = await trackRun('icl', { command: commandLine(), ...o, ...(hubModels.length ? { hubModels } : {}) }, [o.demos, o.data], [path.resolve(o.out)], () => runIcl({
           lm, demos: demos.examples, data: data.examples, task: o.task, ...(labels ? { labels } : {}), k: o.k, select: o.select,
           calibrate: !!o.calibrate, scoring: o.scoring, seed: o.seed, concurrency: o.concurrency,
           ...(o.instruction !== undefined ? { instruction: o.instruction } : {}),

@@ -13,7 +13,7 @@ export function registerPretrain(program: Command): void {
     .option('--corpus <paths...>', 'text files, folders or .jsonl files; "builtin" for the built-in English corpus', ['builtin'])
     .option('--text-field <name>', 'field holding the text in .jsonl corpora', 'text')
     .requiredOption('--out <folder>', 'output model folder')
-    .option('--tokenizer <folder>', 'use this tokenizer instead of training one on the corpus')
+    .option('--tokenizer <model>', 'use this tokenizer (a folder, embedded model or Hub id) instead of training one on the corpus')
     .option('--size <name>', 'named architecture (bert-nano, bert-mini, bert-small, llama-nano, llama-mini, gpt2-mini)')
     .option('--config <config.json>', 'architecture from a Hugging Face config.json')
     .option('--vocab-size <n>', 'tokenizer vocabulary size', int, 8192)

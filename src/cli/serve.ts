@@ -7,11 +7,11 @@ import type { Classifier } from '../predictor.js';
 import type { LanguageModel } from '../icl/language-model.js';
 import { BuiltinLanguageModel } from '../icl/backends/builtin.js';
 import { isPromptProgramFile, loadProgramClassifier } from '../icl/load-program.js';
-import { TransformerModel } from '../models/model.js';
-import { resolveModel } from '../models/resolve.js';
+import { loadPretrained, resolvePretrained } from '../models/pretrained.js';
 import { serve } from '../serve/server.js';
 import { isClassifierFolder, loadClassifier } from '../train/adapted.js';
-import { int } from './main.js';
+import { QUANTIZE_MODES, quantizeClassifier, type QuantizeMode } from '../export/int8-classifier.js';
+import { int, Option } from './main.js';
 
 export interface ModelArg {
   name: string;
@@ -35,7 +35,7 @@ export interface LoadedModels {
   dispose(): Promise<void>;
 }
 
-export async function loadServedModels(args: string[], o: { backend?: string; baseURL?: string; apiKey?: string } = {}): Promise<LoadedModels> {
+export async function loadServedModels(args: string[], o: { backend?: string; baseURL?: string; apiKey?: string; quantize?: QuantizeMode } = {}): Promise<LoadedModels> {
   const languageModels: Record<string, LanguageModel> = {};
   const classifiers: Record<string, Classifier> = {};
   const kinds: LoadedModels['kinds'] = [];
@@ -58,15 +58,15 @@ export async function loadServedModels(args: string[], o: { backend?: string; ba
         kinds.push({ name, kind: 'icl classifier', id: clf.id });
         continue;
       }
-      const dir = resolveModel(source);
+      const dir = (await resolvePretrained(source)).dir;
       if (isClassifierFolder(dir)) {
-        const clf = await loadClassifier(dir);
+        const clf = o.quantize ? await quantizeClassifier(await loadClassifier(dir), o.quantize) : await loadClassifier(dir);
         classifiers[name] = clf;
-        kinds.push({ name, kind: 'classifier', id: clf.id });
+        kinds.push({ name, kind: o.quantize ? `classifier (${o.quantize})` : 'classifier', id: clf.id });
         continue;
       }
-      const model = await TransformerModel.load(dir);
-      if (model.family === 'bert') {
+      const model = await loadPretrained(source);
+      if (model.family.kind === 'encoder') {
         throw new Error(`${source}: an encoder without a classification head (no id2label); fine-tune it first: tuneshot finetune --task classify`);
       }
       const lm = new BuiltinLanguageModel(model, name);
@@ -84,7 +84,7 @@ export function registerServe(program: Command): void {
   program
     .command('serve')
     .description('serve fine-tuned classifiers, language models and prompt programs over an OpenAI-compatible HTTP API')
-    .requiredOption('--model <models...>', 'model folders, embedded model names or prompt.json files; name=path to choose the served name')
+    .requiredOption('--model <models...>', 'model folders, embedded model names, Hub ids or prompt.json files; name=path to choose the served name')
     .option('--port <n>', 'port (0 = any free port)', int, 8080)
     .option('--host <host>', 'interface to listen on', '127.0.0.1')
     .option('--api-key <key>', 'require "Authorization: Bearer <key>" (default $TUNESHOT_API_KEY)')
@@ -92,13 +92,14 @@ export function registerServe(program: Command): void {
     .option('--max-batch <n>', 'largest dynamic batch (inputs)', int, 32)
     .option('--batch-wait-ms <n>', 'how long an idle model waits for more requests before starting a batch (requests arriving while it is busy are batched anyway)', int, 0)
     .option('--queue-limit <n>', 'model requests admitted at once; beyond it 429', int, 64)
-    .option('--timeout-ms <n>', 'per-request timeout', int, 60_000)
+    .option('--timeout-ms <n>', 'per-request timeout (504; the generation is cancelled)', int, 60_000)
     .option('--max-tokens <n>', 'largest max_tokens a request may ask for', int, 512)
+    .addOption(new Option('--quantize <mode>', 'run fine-tuned classifiers with int8 MatMuls (language models stay float32)').choices(QUANTIZE_MODES))
     .option('--backend <spec>', 'language model of prompt.json files that record none (e.g. builtin:tuneshot-base-lm)')
     .option('--base-url <url>', 'base URL for an openai backend of prompt.json files')
     .option('--backend-api-key <key>', 'API key for an openai backend of prompt.json files')
     .action(async (o) => {
-      const loaded = await loadServedModels(o.model as string[], { backend: o.backend, baseURL: o.baseUrl, apiKey: o.backendApiKey });
+      const loaded = await loadServedModels(o.model as string[], { backend: o.backend, baseURL: o.baseUrl, apiKey: o.backendApiKey, quantize: o.quantize });
       const apiKey: string | undefined = o.apiKey ?? (process.env['TUNESHOT_API_KEY'] || undefined);
       let server;
       try {

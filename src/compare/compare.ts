@@ -20,6 +20,8 @@ import { parseResults } from '../eval/read.js';
 import { RESULTS_VERSION, budgetKey, type ArmInfo, type Budget, type Cell, type CompareResults } from '../eval/results.js';
 import { withSummary } from '../eval/summary.js';
 import { trackRun } from '../registry/track.js';
+import { parseBackendSpec } from '../icl/backends/index.js';
+import { describeOrigin, resolvePretrained } from '../models/pretrained.js';
 import { writeReport } from '../report/report.js';
 import { ALL_METHODS } from '../train/methods/index.js';
 import { Progress } from '../util/progress.js';
@@ -36,15 +38,24 @@ import { ALL_BASELINES } from './options.js';
 
 export async function compare(o: CompareOptions): Promise<CompareOutput> {
   const task = loadTask(o);
+  const baseModels = await fetchModels(o); // Hub models downloaded once, up front: the planners then find them in the cache
   const plan = planRun(o, task);
   const inputs = [o.train, o.test, ...(o.dev ? [o.dev] : [])];
   const files = inputs.every((x) => typeof x === 'string') ? (inputs as string[]) : undefined;
-  return trackRun('compare', runConfig(o, task, plan), files ?? [], [path.resolve(o.out)], (runId) => runPlan(o, task, plan, runId), runMetrics, {
+  return trackRun('compare', { ...runConfig(o, task, plan), baseModels }, files ?? [], [path.resolve(o.out)], (runId) => runPlan(o, task, plan, runId), runMetrics, {
     ...(o.registry !== undefined ? { registry: o.registry } : {}),
     ...(files ? {} : { inputHash: task.dataHash }),
     statusOf: (r) => (r.results.cells.some((c) => c.error) ? 'failed' : 'succeeded'),
     artifactsOf: (r) => [r.paths.json, r.paths.html, r.paths.markdown, plan.store.dir].map((p) => path.resolve(p)),
   });
+}
+
+/** Every local model the run uses, as resolved (Hub id@commit, embedded name or folder), downloading Hub models first. */
+async function fetchModels(o: CompareOptions): Promise<string[]> {
+  const names = [...(o.ft ?? []), ...(o.icl ?? []).filter((s) => s.startsWith('builtin:')).map((s) => parseBackendSpec(s).model)];
+  const out: string[] = [];
+  for (const n of names) out.push(describeOrigin(await resolvePretrained(n, { quiet: !!o.quiet })));
+  return out;
 }
 
 // ---------------------------------------------------------------------------------------------

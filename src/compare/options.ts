@@ -4,6 +4,7 @@ import type { Example } from '../data/dataset.js';
 import type { MetricName } from '../eval/metric.js';
 import type { Budget, CompareResults } from '../eval/results.js';
 import type { SelectionMethod } from '../icl/prompt.js';
+import type { LanguageModel } from '../icl/language-model.js';
 import type { Registry } from '../registry/registry.js';
 import type { ReportPaths } from '../report/report.js';
 import type { Method } from '../train/methods/index.js';
@@ -26,6 +27,15 @@ export interface CompareOptions {
   ft?: string[];
   /** Fine-tuning methods (default full, lora, head). */
   methods?: Method[];
+  /**
+   * Unlabelled texts (JSONL/CSV path or examples; labels ignored) for the distilled arm: at each budget
+   * the ICL teacher labels `distillSize` of them and the first --ft model is fine-tuned on its labels.
+   */
+  distill?: string | Example[];
+  /** Pool texts the teacher labels a cell (default 1,000). */
+  distillSize?: number;
+  /** The teacher (default: the first `icl` spec); a loaded model is not disposed. */
+  distillTeacher?: string | LanguageModel;
   /** Baselines run beside the learned arms (default both: majority and tfidf; [] for none). */
   baselines?: BaselineName[];
   /** Primary metric for the advice and the charts: 'accuracy', 'macro-f1' or 'f1:<label>' (default: by the test label balance). */

@@ -10,6 +10,12 @@ export interface Example {
   text: string;
   textPair?: string;
   label?: string;
+  /**
+   * Classify: a target distribution over the labels (soft label, e.g. a teacher's probabilities).
+   * When any training example has one, fine-tuning minimizes cross-entropy to it (examples without
+   * one count as one-hot on `label`).
+   */
+  labelProbs?: Record<string, number>;
   prompt?: string;
   completion?: string;
 }

@@ -307,6 +307,19 @@ export function crossEntropy(logits: Tensor, labels: Tensor, ignoreIndex = -100)
   ])[0]!;
 }
 
+/**
+ * Mean cross-entropy of logits [N, C] against target distributions [N, C] (soft labels, e.g. a
+ * teacher's probabilities): -mean_n sum_c target[n, c] log softmax(logits)[n, c]. Built from ops that
+ * have gradient rules (LogSoftmax, Mul, ReduceSum, ReduceMean), so it needs no rule of its own; with
+ * one-hot targets it equals crossEntropy.
+ */
+export function softCrossEntropy(logits: Tensor, targets: Tensor): Tensor {
+  if (logits.rank !== 2 || targets.rank !== 2 || !isFloat(targets.dtype)) fail('SoftCrossEntropy', 'expects logits [N, C] and float targets [N, C]', logits, targets);
+  const c1 = logits.shape[1], c2 = targets.shape[1];
+  if (typeof c1 === 'number' && typeof c2 === 'number' && c1 !== c2) fail('SoftCrossEntropy', 'logits and targets disagree on C', logits, targets);
+  return neg(reduceMean(reduceSum(mul(logSoftmax(logits), targets), [1]), [0]));
+}
+
 // ---- used by gradient rules ------------------------------------------------------------------
 
 export function zerosLike(x: Tensor): Tensor {

@@ -30,7 +30,7 @@ export const TaskInfoSchema = z.object({
 export type TaskInfo = z.infer<typeof TaskInfoSchema>;
 
 /** What an arm is, for the advice: learned by prompting, by fine-tuning, or a reference baseline. */
-export const ArmKindSchema = z.enum(['finetune', 'icl', 'baseline']);
+export const ArmKindSchema = z.enum(['finetune', 'icl', 'distilled', 'baseline']);
 export type ArmKind = z.infer<typeof ArmKindSchema>;
 
 export const ArmInfoSchema = z.object({

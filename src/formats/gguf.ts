@@ -1,6 +1,6 @@
 /**
- * GGUF v3 writer (and a small header reader) plus Hugging Face checkpoint -> GGUF conversion
- * for llama-family and BERT models, using llama.cpp's metadata keys and tensor names.
+ * GGUF v3 writer (and a small header reader) plus Hugging Face checkpoint -> GGUF conversion,
+ * using llama.cpp's metadata keys and tensor names (each family's mapping is in its file).
  *
  * File layout (little-endian):
  *   "GGUF" u32 version=3, u64 tensor_count, u64 kv_count,
@@ -12,8 +12,14 @@
  */
 import { promises as fsp } from 'node:fs';
 import * as path from 'node:path';
-import { f32ToF16, f16ToF32, writeFileAtomic, type TensorInput } from './safetensors.js';
+import { writeFileAtomic, type TensorInput } from './safetensors.js';
+import { GGML_TYPE, GGML_TYPE_NAME, GGUF_FILE_TYPE, decodeGgml, encodeGgml, ggmlBytes, ggmlTypeFor, type GgmlType, type GgufQuant } from './gguf-quant.js';
 import { readJson, tokenContent } from './tokenizer.js';
+import { readCheckpoint } from './checkpoint.js';
+import { FAMILIES, familyOf } from '../models/families/index.js';
+import { resolvePretrained, type PretrainedOptions } from '../models/pretrained.js';
+
+export { permuteRope } from '../models/families/llama.js';
 
 export type GgufScalarType =
   | 'uint8' | 'int8' | 'uint16' | 'int16' | 'uint32' | 'int32'
@@ -32,9 +38,7 @@ export type GgufKV =
   | { key: string; type: GgufScalarType; value: GgufScalar }
   | { key: string; type: 'array'; itemType: GgufScalarType; value: readonly GgufScalar[] };
 
-/** ggml tensor types written here. */
-export type GgmlType = 'F32' | 'F16';
-export const GGML_TYPE: Record<GgmlType, number> = { F32: 0, F16: 1 };
+export { GGML_TYPE, type GgmlType, type GgufQuant } from './gguf-quant.js';
 
 export interface GgufTensor {
   name: string;
@@ -149,15 +153,10 @@ function writeScalar(w: ByteWriter, type: GgufScalarType, v: GgufScalar, key: st
   }
 }
 
-const ELEM_SIZE: Record<GgmlType, number> = { F32: 4, F16: 2 };
-
 function tensorBytes(t: GgufTensor): Uint8Array {
   const n = t.shape.reduce((a, b) => a * b, 1);
   if (n !== t.data.length) throw new Error(`GGUF tensor "${t.name}": shape [${t.shape.join(', ')}] has ${n} elements but data has ${t.data.length}`);
-  if (t.type === 'F32') return new Uint8Array(t.data.buffer, t.data.byteOffset, t.data.byteLength);
-  const out = new Uint16Array(n);
-  for (let i = 0; i < n; i++) out[i] = f32ToF16(t.data[i]!);
-  return new Uint8Array(out.buffer);
+  return encodeGgml(t.type, t.data, `GGUF tensor "${t.name}"`);
 }
 
 /** Serialize a GGUF v3 file into chunks. */
@@ -300,19 +299,17 @@ export async function readGgufHeader(file: string): Promise<GgufHeader> {
   return { version, metadata, tensors, alignment, dataOffset };
 }
 
-/** Read one tensor's data (F32 or F16) from a GGUF file as Float32 (for tests). */
+/** Read one tensor's data (F32, F16, Q8_0 or Q4_0, dequantized) from a GGUF file as Float32 (for tests). */
 export async function readGgufTensor(file: string, name: string): Promise<Float32Array> {
   const h = await readGgufHeader(file);
   const info = h.tensors.find((t) => t.name === name);
   if (!info) throw new Error(`${file}: no tensor "${name}"`);
   const n = info.shape.reduce((a, b) => a * b, 1);
+  const type = GGML_TYPE_NAME[info.type];
+  if (!type) throw new Error(`${file}: tensor "${name}" has unsupported ggml type ${info.type}`);
   const buf = await fsp.readFile(file);
   const start = h.dataOffset + info.offset;
-  const out = new Float32Array(n);
-  if (info.type === 0) new Uint8Array(out.buffer).set(buf.subarray(start, start + n * 4));
-  else if (info.type === 1) for (let i = 0; i < n; i++) out[i] = f16ToF32(buf.readUInt16LE(start + i * 2));
-  else throw new Error(`${file}: tensor "${name}" has unsupported ggml type ${info.type}`);
-  return out;
+  return decodeGgml(type, buf.subarray(start, start + ggmlBytes(type, n)), n);
 }
 
 // ---------------------------------------------------------------------------
@@ -320,18 +317,19 @@ export async function readGgufTensor(file: string, name: string): Promise<Float3
 // ---------------------------------------------------------------------------
 
 export interface CheckpointToGgufOptions {
-  /** Type of 2-D weight matrices: 'F32' (default) or 'F16'. 1-D tensors are always F32. */
-  dtype?: GgmlType;
+  /** Encoding of the weight matrices (default f32); norms, biases and 1-D tensors stay F32 (see ggmlTypeFor). */
+  quant?: GgufQuant;
+  /** @deprecated the same as quant 'f32' / 'f16'. */
+  dtype?: 'F32' | 'F16';
   /** BERT pooling: 'none' | 'mean' | 'cls' | 'last' (default 'cls'). */
   pooling?: 'none' | 'mean' | 'cls' | 'last';
   /** general.name (default: config._name_or_path or the model type). */
   name?: string;
-  /** tokenizer.ggml.pre for byte-level BPE vocabularies (default 'gpt-2'). */
+  /** tokenizer.ggml.pre for byte-level BPE vocabularies (default: recognized from tokenizer.json's split regex, else 'gpt-2'). */
   bpePre?: string;
   alignment?: number;
 }
 
-const POOLING = { none: 0, mean: 1, cls: 2, last: 3 } as const;
 
 type AnyTensor = TensorInput & { shape: readonly number[] };
 type Tensors = Map<string, AnyTensor> | Record<string, AnyTensor>;
@@ -341,31 +339,6 @@ function num(config: Record<string, unknown>, key: string, fallback?: number): n
   if (typeof v === 'number') return v;
   if (fallback !== undefined) return fallback;
   throw new Error(`config.json: missing numeric "${key}"`);
-}
-
-/**
- * Reorder the rows of a HF llama q/k projection from the "rotate half" RoPE layout to the
- * interleaved-pairs layout llama.cpp expects. Within each head of `headDim` rows, new row
- * 2*i + j takes old row j*headDim/2 + i (i < headDim/2, j in {0,1}). Works for weights
- * ([rows, cols]) and biases (cols = 1).
- */
-export function permuteRope(data: Float32Array, rows: number, nHead: number): Float32Array {
-  if (rows % nHead !== 0) throw new Error(`cannot permute ${rows} rows into ${nHead} heads`);
-  const headDim = rows / nHead;
-  if (headDim % 2 !== 0) throw new Error(`RoPE head dim ${headDim} is odd`);
-  const cols = data.length / rows;
-  const half = headDim / 2;
-  const out = new Float32Array(data.length);
-  for (let h = 0; h < nHead; h++) {
-    for (let i = 0; i < half; i++) {
-      for (let j = 0; j < 2; j++) {
-        const src = (h * headDim + j * half + i) * cols;
-        const dst = (h * headDim + 2 * i + j) * cols;
-        out.set(data.subarray(src, src + cols), dst);
-      }
-    }
-  }
-  return out;
 }
 
 interface TokenizerJsonLike {
@@ -387,6 +360,26 @@ interface GgufVocab {
   addBos?: boolean;
   addEos?: boolean;
   chatTemplate?: string;
+  /** llama.cpp's name for the pre-tokenizer regex, when tokenizer.json uses one it knows. */
+  pre?: string;
+}
+
+// Split regexes of tokenizer.json pre-tokenizers and llama.cpp's names for them (llama-vocab.cpp).
+const KNOWN_PRE: Record<string, string> = {
+  "(?i:'s|'t|'re|'ve|'m|'ll|'d)|[^\\r\\n\\p{L}\\p{N}]?\\p{L}+|\\p{N}| ?[^\\s\\p{L}\\p{N}]+[\\r\\n]*|\\s*[\\r\\n]+|\\s+(?!\\S)|\\s+": 'qwen2',
+  "(?i:'s|'t|'re|'ve|'m|'ll|'d)|[^\\r\\n\\p{L}\\p{N}]?\\p{L}+|\\p{N}{1,3}| ?[^\\s\\p{L}\\p{N}]+[\\r\\n]*|\\s*[\\r\\n]+|\\s+(?!\\S)|\\s+": 'llama-bpe',
+};
+
+/** The first Split regex of a (possibly nested) pre_tokenizer, mapped to llama.cpp's pre-tokenizer name. */
+export function knownPreTokenizer(preTokenizer: unknown): string | undefined {
+  const p = preTokenizer as { type?: string; pattern?: { Regex?: string }; pretokenizers?: unknown[] } | null | undefined;
+  if (!p) return undefined;
+  if (p.type === 'Split' && typeof p.pattern?.Regex === 'string') return KNOWN_PRE[p.pattern.Regex];
+  for (const inner of p.pretokenizers ?? []) {
+    const found = knownPreTokenizer(inner);
+    if (found) return found;
+  }
+  return undefined;
 }
 
 const TOKEN_TYPE = { NORMAL: 1, UNKNOWN: 2, CONTROL: 3, USER_DEFINED: 4, UNUSED: 5, BYTE: 6 };
@@ -464,12 +457,13 @@ async function buildVocab(tokenizerDir: string, nVocab: number, config: Record<s
     if (addEos === undefined) addEos = 'SpecialToken' in single[single.length - 1]!;
   }
   const chatTemplate = typeof tc.chat_template === 'string' ? tc.chat_template : undefined;
-  return { kind, tokens, types, merges, special, addBos, addEos, chatTemplate };
+  const pre = knownPreTokenizer(tj.pre_tokenizer);
+  return { kind, tokens, types, merges, special, addBos, addEos, chatTemplate, ...(pre ? { pre } : {}) };
 }
 
-function addVocab(md: GgufMetadataBuilder, v: GgufVocab, bpePre: string): void {
+function addVocab(md: GgufMetadataBuilder, v: GgufVocab, bpePre: string | undefined): void {
   md.string('tokenizer.ggml.model', v.kind);
-  md.string('tokenizer.ggml.pre', v.kind === 'gpt2' ? bpePre : 'default');
+  md.string('tokenizer.ggml.pre', v.kind === 'gpt2' ? bpePre ?? v.pre ?? 'gpt-2' : 'default');
   md.array('tokenizer.ggml.tokens', 'string', v.tokens);
   if (v.kind === 'bert') md.array('tokenizer.ggml.scores', 'float32', v.tokens.map(() => 0));
   md.array('tokenizer.ggml.token_type', 'int32', v.types);
@@ -488,11 +482,51 @@ function getTensor(tensors: Tensors, name: string): AnyTensor | undefined {
   return tensors instanceof Map ? tensors.get(name) : tensors[name];
 }
 
+/** A checkpoint converted to llama.cpp's names and metadata, tensors still float32 (quantize before writing, or not). */
+export interface GgufConversion {
+  arch: string;
+  /** general.*, the architecture's keys and the tokenizer. */
+  metadata: GgufMetadataBuilder;
+  /** llama.cpp names, row-major HF shapes, float32 data (transformed where the family says, e.g. RoPE-permuted). */
+  tensors: Array<{ name: string; hfShape: readonly number[]; data: Float32Array }>;
+}
+
 /**
- * Convert a Hugging Face checkpoint (config.json contents + tensors + tokenizer folder) to a
- * GGUF file llama.cpp can load. Supports model_type 'llama' (also 'mistral'/'qwen2', written
- * as the llama architecture) and 'bert'. Returns the metadata and tensor list written.
+ * Map a Hugging Face checkpoint (config.json contents + tensors + tokenizer folder) to llama.cpp's
+ * architecture, metadata and tensor names. The mapping is the family's (src/models/families/);
+ * families llama.cpp lacks (or tuneshot has not mapped) are an error listing those it has.
  */
+export async function convertCheckpoint(config: Record<string, unknown>, tensors: Tensors, tokenizerDir: string, opts: CheckpointToGgufOptions = {}): Promise<GgufConversion> {
+  const modelType = String(config['model_type']);
+  const mapping = familyOf(modelType)?.gguf;
+  if (!mapping) {
+    const supported = FAMILIES.filter((f) => f.gguf).flatMap((f) => f.modelTypes);
+    throw new Error(`GGUF export: unsupported model_type ${JSON.stringify(config['model_type'])} (supported: ${supported.join(', ')})`);
+  }
+  const md = new GgufMetadataBuilder();
+  md.string('general.architecture', mapping.arch);
+  md.string('general.name', opts.name ?? (typeof config['_name_or_path'] === 'string' && config['_name_or_path'] ? config['_name_or_path'] : modelType));
+  md.uint32('general.alignment', opts.alignment ?? 32);
+  md.uint32('general.file_type', GGUF_FILE_TYPE[quantOf(opts)]);
+  const out: GgufConversion['tensors'] = [];
+  const { vocabSize } = mapping.convert({
+    config, md, pooling: opts.pooling ?? 'cls',
+    num: (key, fallback) => num(config, key, fallback),
+    has: (name) => getTensor(tensors, name) !== undefined,
+    take: (name, optional = false) => {
+      const t = getTensor(tensors, name);
+      if (!t && !optional) throw new Error(`checkpoint tensor "${name}" is missing (model_type ${modelType})`);
+      return t;
+    },
+    put: (name, t, data = t.data) => void out.push({ name, hfShape: t.shape, data }),
+  });
+  addVocab(md, await buildVocab(tokenizerDir, vocabSize, config), opts.bpePre);
+  return { arch: mapping.arch, metadata: md, tensors: out };
+}
+
+const quantOf = (opts: CheckpointToGgufOptions): GgufQuant => opts.quant ?? (opts.dtype === 'F16' ? 'f16' : 'f32');
+
+/** Convert a Hugging Face checkpoint to a GGUF file llama.cpp can load (F32, F16, Q8_0 or Q4_0 matrices). Returns what was written. */
 export async function checkpointToGguf(
   config: Record<string, unknown>,
   tensors: Tensors,
@@ -500,130 +534,22 @@ export async function checkpointToGguf(
   outPath: string,
   opts: CheckpointToGgufOptions = {},
 ): Promise<GgufFile> {
-  const modelType = config.model_type;
-  const dtype = opts.dtype ?? 'F32';
-  const md = new GgufMetadataBuilder();
-  const out: GgufTensor[] = [];
-  const used = new Set<string>();
-  const take = (name: string, required = true): AnyTensor | undefined => {
-    const t = getTensor(tensors, name);
-    if (!t && required) throw new Error(`checkpoint tensor "${name}" is missing (model_type ${String(modelType)})`);
-    if (t) used.add(name);
-    return t;
-  };
-  const push = (ggufName: string, t: AnyTensor, data: Float32Array = t.data): void => {
-    const shape = [...t.shape].reverse();
-    out.push({ name: ggufName, shape, type: t.shape.length >= 2 ? dtype : 'F32', data });
-  };
-  const alignment = opts.alignment ?? 32;
-
-  if (modelType === 'llama' || modelType === 'mistral' || modelType === 'qwen2') {
-    const arch = 'llama';
-    const hidden = num(config, 'hidden_size');
-    const nLayer = num(config, 'num_hidden_layers');
-    const nHead = num(config, 'num_attention_heads');
-    const nKv = num(config, 'num_key_value_heads', nHead);
-    const headDim = num(config, 'head_dim', hidden / nHead);
-    const embed = take('model.embed_tokens.weight')!;
-    const nVocab = embed.shape[0]!;
-    md.string('general.architecture', arch);
-    md.string('general.name', opts.name ?? (typeof config._name_or_path === 'string' && config._name_or_path ? config._name_or_path : String(modelType)));
-    md.uint32('general.alignment', alignment);
-    md.uint32('general.file_type', dtype === 'F16' ? 1 : 0);
-    md.uint32(`${arch}.vocab_size`, nVocab);
-    md.uint32(`${arch}.context_length`, num(config, 'max_position_embeddings', 2048));
-    md.uint32(`${arch}.embedding_length`, hidden);
-    md.uint32(`${arch}.block_count`, nLayer);
-    md.uint32(`${arch}.feed_forward_length`, num(config, 'intermediate_size'));
-    md.uint32(`${arch}.attention.head_count`, nHead);
-    md.uint32(`${arch}.attention.head_count_kv`, nKv);
-    md.float32(`${arch}.rope.freq_base`, num(config, 'rope_theta', 10000));
-    md.float32(`${arch}.attention.layer_norm_rms_epsilon`, num(config, 'rms_norm_eps', 1e-6));
-    md.uint32(`${arch}.rope.dimension_count`, headDim);
-    if (headDim !== hidden / nHead) {
-      md.uint32(`${arch}.attention.key_length`, headDim);
-      md.uint32(`${arch}.attention.value_length`, headDim);
-    }
-    addVocab(md, await buildVocab(tokenizerDir, nVocab, config), opts.bpePre ?? 'gpt-2');
-
-    push('token_embd.weight', embed);
-    for (let i = 0; i < nLayer; i++) {
-      const p = `model.layers.${i}.`;
-      const b = `blk.${i}.`;
-      push(`${b}attn_norm.weight`, take(`${p}input_layernorm.weight`)!);
-      const q = take(`${p}self_attn.q_proj.weight`)!;
-      push(`${b}attn_q.weight`, q, permuteRope(q.data, q.shape[0]!, nHead));
-      const k = take(`${p}self_attn.k_proj.weight`)!;
-      push(`${b}attn_k.weight`, k, permuteRope(k.data, k.shape[0]!, nKv));
-      push(`${b}attn_v.weight`, take(`${p}self_attn.v_proj.weight`)!);
-      const qb = take(`${p}self_attn.q_proj.bias`, false);
-      if (qb) push(`${b}attn_q.bias`, qb, permuteRope(qb.data, qb.shape[0]!, nHead));
-      const kb = take(`${p}self_attn.k_proj.bias`, false);
-      if (kb) push(`${b}attn_k.bias`, kb, permuteRope(kb.data, kb.shape[0]!, nKv));
-      const vb = take(`${p}self_attn.v_proj.bias`, false);
-      if (vb) push(`${b}attn_v.bias`, vb);
-      push(`${b}attn_output.weight`, take(`${p}self_attn.o_proj.weight`)!);
-      push(`${b}ffn_norm.weight`, take(`${p}post_attention_layernorm.weight`)!);
-      push(`${b}ffn_gate.weight`, take(`${p}mlp.gate_proj.weight`)!);
-      push(`${b}ffn_up.weight`, take(`${p}mlp.up_proj.weight`)!);
-      push(`${b}ffn_down.weight`, take(`${p}mlp.down_proj.weight`)!);
-    }
-    push('output_norm.weight', take('model.norm.weight')!);
-    const tied = config.tie_word_embeddings === true;
-    const head = take('lm_head.weight', !tied);
-    if (head && !tied) push('output.weight', head);
-  } else if (modelType === 'bert') {
-    const arch = 'bert';
-    const has = (n: string): boolean => getTensor(tensors, n) !== undefined;
-    const pre = has('bert.embeddings.word_embeddings.weight') ? 'bert.' : '';
-    const hidden = num(config, 'hidden_size');
-    const nLayer = num(config, 'num_hidden_layers');
-    const nHead = num(config, 'num_attention_heads');
-    const embed = take(`${pre}embeddings.word_embeddings.weight`)!;
-    const nVocab = embed.shape[0]!;
-    const typeEmb = take(`${pre}embeddings.token_type_embeddings.weight`)!;
-    md.string('general.architecture', arch);
-    md.string('general.name', opts.name ?? (typeof config._name_or_path === 'string' && config._name_or_path ? config._name_or_path : 'bert'));
-    md.uint32('general.alignment', alignment);
-    md.uint32('general.file_type', dtype === 'F16' ? 1 : 0);
-    md.uint32(`${arch}.vocab_size`, nVocab);
-    md.uint32(`${arch}.context_length`, num(config, 'max_position_embeddings', 512));
-    md.uint32(`${arch}.embedding_length`, hidden);
-    md.uint32(`${arch}.block_count`, nLayer);
-    md.uint32(`${arch}.feed_forward_length`, num(config, 'intermediate_size'));
-    md.uint32(`${arch}.attention.head_count`, nHead);
-    md.float32(`${arch}.attention.layer_norm_epsilon`, num(config, 'layer_norm_eps', 1e-12));
-    md.bool(`${arch}.attention.causal`, false);
-    md.uint32(`${arch}.pooling_type`, POOLING[opts.pooling ?? 'cls']);
-    md.uint32('tokenizer.ggml.token_type_count', typeEmb.shape[0]!);
-    addVocab(md, await buildVocab(tokenizerDir, nVocab, config), opts.bpePre ?? 'gpt-2');
-
-    push('token_embd.weight', embed);
-    push('token_types.weight', typeEmb);
-    push('position_embd.weight', take(`${pre}embeddings.position_embeddings.weight`)!);
-    push('token_embd_norm.weight', take(`${pre}embeddings.LayerNorm.weight`)!);
-    push('token_embd_norm.bias', take(`${pre}embeddings.LayerNorm.bias`)!);
-    const wb = (ggufBase: string, hfBase: string): void => {
-      push(`${ggufBase}.weight`, take(`${hfBase}.weight`)!);
-      push(`${ggufBase}.bias`, take(`${hfBase}.bias`)!);
-    };
-    for (let i = 0; i < nLayer; i++) {
-      const p = `${pre}encoder.layer.${i}.`;
-      const b = `blk.${i}.`;
-      wb(`${b}attn_q`, `${p}attention.self.query`);
-      wb(`${b}attn_k`, `${p}attention.self.key`);
-      wb(`${b}attn_v`, `${p}attention.self.value`);
-      wb(`${b}attn_output`, `${p}attention.output.dense`);
-      wb(`${b}attn_output_norm`, `${p}attention.output.LayerNorm`);
-      wb(`${b}ffn_up`, `${p}intermediate.dense`);
-      wb(`${b}ffn_down`, `${p}output.dense`);
-      wb(`${b}layer_output_norm`, `${p}output.LayerNorm`);
-    }
-  } else {
-    throw new Error(`GGUF export: unsupported model_type ${JSON.stringify(modelType)} (supported: llama, mistral, qwen2, bert)`);
-  }
-  const file: GgufFile = { metadata: md, tensors: out };
+  const conv = await convertCheckpoint(config, tensors, tokenizerDir, opts);
+  const quant = quantOf(opts);
+  // Tensor types as llama.cpp's quantizer picks them; the output projection is the token embedding when there is none.
+  const hasOutput = conv.tensors.some((t) => t.name === 'output.weight');
+  const out: GgufTensor[] = conv.tensors.map((t) => {
+    const shape = [...t.hfShape].reverse();
+    return { name: t.name, shape, type: ggmlTypeFor(quant, t.name, shape, t.name === 'output.weight' || (!hasOutput && t.name === 'token_embd.weight')), data: t.data };
+  });
+  const file: GgufFile = { metadata: conv.metadata, tensors: out };
   await writeGguf(outPath, file);
   return file;
 }
 
+/** Export a model (folder, embedded name or Hub id, through loadPretrained's resolver) to GGUF. */
+export async function exportGguf(model: string, outPath: string, opts: CheckpointToGgufOptions & PretrainedOptions = {}): Promise<GgufFile> {
+  const { dir } = await resolvePretrained(model, opts);
+  const ck = await readCheckpoint(dir);
+  return checkpointToGguf(ck.config, ck.tensors, dir, outPath, opts);
+}

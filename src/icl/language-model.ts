@@ -13,6 +13,13 @@ export interface GenerateOptions {
   temperature?: number;
   topP?: number;
   seed?: number;
+  /**
+   * Streaming: called with each piece of the answer as it is generated (the pieces concatenate to the
+   * final text). Backends that cannot stream ignore it and only return the final text.
+   */
+  onText?: (piece: string) => void;
+  /** Cancellation: an aborted signal stops the generation (at the next token where the backend can). */
+  signal?: AbortSignal;
 }
 
 export interface Generation {

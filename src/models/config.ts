@@ -1,10 +1,14 @@
-// Hugging Face config.json, normalized into the few numbers the model builders need.
+// Hugging Face config.json, normalized into the few numbers the model builders need; each
+// family's file (families/) maps its own fields.
+import type { ModelOrigin } from './pretrained.js';
+import type { ModelFamily } from './family.js';
+import { ConfigError, type RawConfig } from './config-fields.js';
+import { SUPPORTED_MODEL_TYPES, familyOf } from './families/index.js';
 
-export const SUPPORTED_MODEL_TYPES = ['bert', 'roberta', 'distilbert', 'llama', 'qwen2', 'mistral', 'gpt2'] as const;
-export type Family = 'bert' | 'llama' | 'gpt2';
+export { ConfigError, SUPPORTED_MODEL_TYPES };
 
 export interface ModelConfig {
-  family: Family;
+  family: ModelFamily;
   modelType: string;
   vocabSize: number;
   hidden: number;
@@ -18,6 +22,7 @@ export interface ModelConfig {
   eps: number;
   ropeTheta: number;
   tieEmbeddings: boolean;
+  /** Biases on the attention projections (q/k/v; o_proj too where the family says so). */
   attentionBias: boolean;
   /** 'gelu' (erf), 'gelu_new'/'gelu_pytorch_tanh' (tanh), 'silu', 'relu'. */
   act: string;
@@ -30,93 +35,19 @@ export interface ModelConfig {
   eosTokenId?: number;
   id2label?: Record<string, string>;
   /** The untouched config.json, written back on save. */
-  raw: Record<string, unknown>;
+  raw: RawConfig;
+  /** Where the model was loaded from (set by loadPretrained; shared by copies of the model). */
+  origin?: ModelOrigin;
 }
 
-export class ConfigError extends Error {
-  override name = 'ConfigError';
-}
-
-function num(raw: Record<string, unknown>, file: string, ...keys: string[]): number {
-  for (const k of keys) {
-    const v = raw[k];
-    if (typeof v === 'number' && Number.isFinite(v)) return v;
-  }
-  throw new ConfigError(`${file}: missing numeric field ${keys.join(' or ')}`);
-}
-const opt = (raw: Record<string, unknown>, key: string, fallback: number) => (typeof raw[key] === 'number' ? (raw[key] as number) : fallback);
-
-export function parseConfig(raw: Record<string, unknown>, file = 'config.json'): ModelConfig {
+export function parseConfig(raw: RawConfig, file = 'config.json'): ModelConfig {
   const modelType = String(raw['model_type'] ?? '');
-  if (!(SUPPORTED_MODEL_TYPES as readonly string[]).includes(modelType)) {
-    throw new ConfigError(`${file}: unsupported model_type "${modelType}"; supported: ${SUPPORTED_MODEL_TYPES.join(', ')}`);
-  }
-  const family: Family = modelType === 'gpt2' ? 'gpt2' : ['llama', 'qwen2', 'mistral'].includes(modelType) ? 'llama' : 'bert';
-  const hidden = num(raw, file, 'hidden_size', 'n_embd', 'dim');
-  const heads = num(raw, file, 'num_attention_heads', 'n_head', 'n_heads');
-  const base = {
-    family,
-    modelType,
-    vocabSize: num(raw, file, 'vocab_size'),
-    hidden,
-    layers: num(raw, file, 'num_hidden_layers', 'n_layer', 'n_layers'),
-    heads,
-    kvHeads: opt(raw, 'num_key_value_heads', heads),
-    headDim: opt(raw, 'head_dim', hidden / heads),
-    padTokenId: typeof raw['pad_token_id'] === 'number' ? (raw['pad_token_id'] as number) : undefined,
-    bosTokenId: typeof raw['bos_token_id'] === 'number' ? (raw['bos_token_id'] as number) : undefined,
-    eosTokenId: typeof raw['eos_token_id'] === 'number' ? (raw['eos_token_id'] as number) : undefined,
-    id2label: raw['id2label'] as Record<string, string> | undefined,
-    raw,
-  };
-  if (!Number.isInteger(base.headDim)) throw new ConfigError(`${file}: hidden size ${hidden} is not divisible by ${heads} heads`);
-  if (heads % base.kvHeads !== 0) throw new ConfigError(`${file}: ${heads} heads is not a multiple of ${base.kvHeads} key/value heads`);
-  if (family === 'bert') {
-    return {
-      ...base,
-      intermediate: num(raw, file, 'intermediate_size', 'hidden_dim'),
-      maxPositions: num(raw, file, 'max_position_embeddings'),
-      typeVocabSize: opt(raw, 'type_vocab_size', modelType === 'distilbert' ? 0 : 2),
-      eps: opt(raw, 'layer_norm_eps', 1e-12),
-      ropeTheta: 0,
-      tieEmbeddings: raw['tie_word_embeddings'] !== false,
-      attentionBias: true,
-      act: String(raw['hidden_act'] ?? raw['activation'] ?? 'gelu'),
-      hiddenDropout: opt(raw, 'hidden_dropout_prob', 0.1),
-      attentionDropout: opt(raw, 'attention_probs_dropout_prob', 0.1),
-      positionOffset: modelType === 'roberta' ? opt(raw, 'pad_token_id', 1) + 1 : 0,
-    };
-  }
-  if (family === 'gpt2') {
-    return {
-      ...base,
-      intermediate: opt(raw, 'n_inner', 4 * hidden),
-      maxPositions: num(raw, file, 'n_positions', 'max_position_embeddings'),
-      typeVocabSize: 0,
-      eps: opt(raw, 'layer_norm_epsilon', 1e-5),
-      ropeTheta: 0,
-      tieEmbeddings: raw['tie_word_embeddings'] !== false,
-      attentionBias: true,
-      act: String(raw['activation_function'] ?? 'gelu_new'),
-      hiddenDropout: opt(raw, 'resid_pdrop', 0.1),
-      attentionDropout: opt(raw, 'attn_pdrop', 0.1),
-      positionOffset: 0,
-    };
-  }
-  return {
-    ...base,
-    intermediate: num(raw, file, 'intermediate_size'),
-    maxPositions: opt(raw, 'max_position_embeddings', 2048),
-    typeVocabSize: 0,
-    eps: opt(raw, 'rms_norm_eps', 1e-6),
-    ropeTheta: opt(raw, 'rope_theta', 10000),
-    tieEmbeddings: raw['tie_word_embeddings'] === true,
-    attentionBias: raw['attention_bias'] === true || modelType === 'qwen2',
-    act: String(raw['hidden_act'] ?? 'silu'),
-    hiddenDropout: 0,
-    attentionDropout: opt(raw, 'attention_dropout', 0),
-    positionOffset: 0,
-  };
+  const family = familyOf(modelType);
+  if (!family) throw new ConfigError(`${file}: unsupported model_type "${modelType}"; supported: ${SUPPORTED_MODEL_TYPES.join(', ')}`);
+  const cfg: ModelConfig = { ...family.config(raw, file, modelType), family, modelType, raw };
+  if (!Number.isInteger(cfg.headDim) || cfg.headDim <= 0) throw new ConfigError(`${file}: hidden size ${cfg.hidden} is not divisible by ${cfg.heads} heads`);
+  if (cfg.heads % cfg.kvHeads !== 0) throw new ConfigError(`${file}: ${cfg.heads} heads is not a multiple of ${cfg.kvHeads} key/value heads`);
+  return cfg;
 }
 
 /** Named architecture sizes for pre-training from scratch. */

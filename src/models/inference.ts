@@ -4,6 +4,7 @@
 import { HostTensor, mulberry32 } from '../engine/index.js';
 import type { Tokenizer } from '../formats/tokenizer.js';
 import { GraphOptions, ModelError, TransformerModel } from './model.js';
+import { TextStream } from './text-stream.js';
 
 const NEG = -1e9;
 
@@ -72,7 +73,7 @@ export async function forwardTexts(model: TransformerModel, texts: string[], opt
   const { program } = model.program({ head: opts.head, numLabels: opts.numLabels, pooling: opts.pooling, lora: opts.lora });
   for (let i = 0; i < texts.length; i += bs) {
     const enc = tok.encodeBatch(texts.slice(i, i + bs), { pairs: opts.pairs?.slice(i, i + bs), maxLength: Math.min(opts.maxLength ?? 256, model.config.maxPositions), truncation: true });
-    const feeds = model.family === 'bert' ? encoderFeeds(model, enc) : decoderFeeds(enc);
+    const feeds = model.family.kind === 'encoder' ? encoderFeeds(model, enc) : decoderFeeds(enc);
     const [y] = await program.run(feeds, model.params);
     const data = y!.data as Float32Array;
     const rows = enc.inputIds.length, width = data.length / rows;
@@ -89,7 +90,7 @@ export async function embedTexts(model: TransformerModel, texts: string[], batch
   const H = model.config.hidden;
   for (let i = 0; i < texts.length; i += batchSize) {
     const enc = tok.encodeBatch(texts.slice(i, i + batchSize), { maxLength: Math.min(256, model.config.maxPositions) });
-    const feeds = model.family === 'bert' ? encoderFeeds(model, enc) : decoderFeeds(enc);
+    const feeds = model.family.kind === 'encoder' ? encoderFeeds(model, enc) : decoderFeeds(enc);
     const [y] = await program.run(feeds, model.params);
     const h = y!.data as Float32Array;
     const T = enc.inputIds[0]!.length;
@@ -176,9 +177,17 @@ export async function scoreContinuations(model: TransformerModel, prompt: string
   return out;
 }
 
-/** Prompt ids as the tokenizer's own post-processor frames them (Llama adds BOS, GPT-2 adds nothing). */
+/**
+ * Prompt ids as the tokenizer's own post-processor frames them (Llama adds BOS, GPT-2 adds nothing).
+ * An empty prompt that gives no ids starts from the BOS token (GPT-2's <|endoftext|>, its EOS), as
+ * OpenAI's completions do; a model with neither has nothing to start from and gives [].
+ */
 export function promptTokens(model: TransformerModel, prompt: string): number[] {
-  return needTokenizer(model).encode(prompt, null, { addSpecialTokens: true });
+  const tok = needTokenizer(model);
+  const ids = tok.encode(prompt, null, { addSpecialTokens: true });
+  if (ids.length > 0) return ids;
+  const start = tok.bosId ?? model.config.bosTokenId ?? tok.eosId ?? model.config.eosTokenId;
+  return start === undefined ? [] : [start];
 }
 
 export interface GenerateOptions {
@@ -187,26 +196,42 @@ export interface GenerateOptions {
   topP?: number;
   seed?: number;
   stop?: string[];
+  /**
+   * Called as tokens are decoded, with the text they add to the answer; the pieces concatenate to the
+   * final text. A piece waits while a multi-byte character or a possible stop sequence is incomplete.
+   */
+  onText?: (piece: string) => void;
+  /** Aborting stops the generation before its next token; generate then rejects with the signal's reason. */
+  signal?: AbortSignal;
 }
 
 export async function generate(model: TransformerModel, prompt: string, opts: GenerateOptions): Promise<{ text: string; tokens: number[]; finishReason: 'stop' | 'length' }> {
   const tok = needTokenizer(model);
   const V = model.config.vocabSize;
   const rand = mulberry32(opts.seed ?? 0);
+  opts.signal?.throwIfAborted();
   let { state } = await stepDecoder(model, promptTokens(model, prompt), null);
   const tokens: number[] = [];
   const eos = tok.eosId ?? model.config.eosTokenId;
+  const stream = new TextStream(opts.stop ?? [], opts.onText);
+  const finish = (text: string, finishReason: 'stop' | 'length') => {
+    stream.end(text);
+    return { text, tokens, finishReason };
+  };
   for (let i = 0; i < opts.maxTokens; i++) {
+    opts.signal?.throwIfAborted();
     if (state.length >= model.config.maxPositions) break;
     const next = sample(state.lastLogits, V, opts.temperature ?? 0, opts.topP ?? 1, rand);
-    if (next === eos) return { text: tok.decode(tokens, { skipSpecialTokens: true }), tokens, finishReason: 'stop' };
+    if (next === eos) return finish(tok.decode(tokens, { skipSpecialTokens: true }), 'stop');
     tokens.push(next);
     const text = tok.decode(tokens, { skipSpecialTokens: true });
     const hit = (opts.stop ?? []).map((s) => text.indexOf(s)).filter((k) => k >= 0);
-    if (hit.length) return { text: text.slice(0, Math.min(...hit)), tokens, finishReason: 'stop' };
-    ({ state } = await stepDecoder(model, [next], state));
+    if (hit.length) return finish(text.slice(0, Math.min(...hit)), 'stop');
+    stream.update(text);
+    // The last token's logits would never be sampled: skip that forward pass.
+    if (i + 1 < opts.maxTokens) ({ state } = await stepDecoder(model, [next], state));
   }
-  return { text: tok.decode(tokens, { skipSpecialTokens: true }), tokens, finishReason: 'length' };
+  return finish(tok.decode(tokens, { skipSpecialTokens: true }), 'length');
 }
 
 /** Greedy when temperature is 0; otherwise temperature-scaled nucleus (top-p) sampling. */

@@ -26,6 +26,8 @@ export interface LoraSpec {
   dropout: number;
   /** Module name suffixes, as PEFT's target_modules (e.g. "query", "value", "q_proj"). */
   targetModules: string[];
+  /** PEFT's fan_in_fan_out: the adapted weights are stored [in, out] (GPT-2's Conv1D), not [out, in]. */
+  fanInFanOut?: boolean;
 }
 
 export function isLoraTarget(module: string, spec: LoraSpec): boolean {
@@ -51,29 +53,43 @@ export class Builder {
   /** torch.nn.Linear: weight stored [out, in]. */
   linear(x: Tensor, name: string, inDim: number, outDim: number, bias = true): Tensor {
     let y = o.matmul(x, o.transpose(this.p(`${name}.weight`, [outDim, inDim]), [1, 0]));
-    if (this.lora && isLoraTarget(name, this.lora)) {
-      // W x + (alpha / r) B A dropout(x), with A [r, in] and B [out, r] named as PEFT names them.
-      const a = this.p(`${name}.lora_A.weight`, [this.lora.r, inDim]), b = this.p(`${name}.lora_B.weight`, [outDim, this.lora.r]);
-      const low = o.matmul(o.matmul(this.dropout(x, this.lora.dropout), o.transpose(a, [1, 0])), o.transpose(b, [1, 0]));
-      y = o.add(y, o.mul(low, this.lora.alpha / this.lora.r));
-    }
+    if (this.lora && isLoraTarget(name, this.lora)) y = o.add(y, this.loraDelta(x, name, inDim, outDim)); // W x + (alpha / r) B A dropout(x)
     return bias ? o.add(y, this.p(`${name}.bias`, [outDim])) : y;
   }
 
-  /** GPT-2's Conv1D: weight stored [in, out]. */
+  /** GPT-2's Conv1D: weight stored [in, out]. LoRA as PEFT applies it with fan_in_fan_out: A [r, in], B [out, r], as for linear. */
   conv1d(x: Tensor, name: string, inDim: number, outDim: number): Tensor {
-    return o.add(o.matmul(x, this.p(`${name}.weight`, [inDim, outDim])), this.p(`${name}.bias`, [outDim]));
+    let y = o.matmul(x, this.p(`${name}.weight`, [inDim, outDim]));
+    if (this.lora && isLoraTarget(name, this.lora)) y = o.add(y, this.loraDelta(x, name, inDim, outDim));
+    return o.add(y, this.p(`${name}.bias`, [outDim]));
   }
 
-  layerNorm(x: Tensor, name: string, eps = this.cfg.eps, weight = 'weight', bias = 'bias'): Tensor {
+  /** (alpha / r) B A dropout(x), with A [r, in] and B [out, r] named as PEFT names them. */
+  private loraDelta(x: Tensor, name: string, inDim: number, outDim: number): Tensor {
+    const spec = this.lora!;
+    const a = this.p(`${name}.lora_A.weight`, [spec.r, inDim]), b = this.p(`${name}.lora_B.weight`, [outDim, spec.r]);
+    const low = o.matmul(o.matmul(this.dropout(x, spec.dropout), o.transpose(a, [1, 0])), o.transpose(b, [1, 0]));
+    return o.mul(low, spec.alpha / spec.r);
+  }
+
+  /** torch.nn.LayerNorm over the hidden size; `bias: false` for LayerNorm(..., bias=False) (a zero constant). */
+  layerNorm(x: Tensor, name: string, eps = this.cfg.eps, opts: { bias?: boolean } = {}): Tensor {
     const h = this.cfg.hidden;
-    return o.layerNorm(x, this.p(`${name}.${weight}`, [h]), this.p(`${name}.${bias}`, [h]), eps);
+    const bias = opts.bias === false ? this.zeros(h) : this.p(`${name}.bias`, [h]);
+    return o.layerNorm(x, this.p(`${name}.weight`, [h]), bias, eps);
   }
 
-  /** RMSNorm (Llama): x / sqrt(mean(x^2) + eps) * weight. */
-  rmsNorm(x: Tensor, name: string): Tensor {
+  /** RMSNorm (Llama): x / sqrt(mean(x^2) + eps) * weight, over the last axis of size `dim`. */
+  rmsNorm(x: Tensor, name: string, dim = this.cfg.hidden): Tensor {
     const ms = o.reduceMean(o.mul(x, x), [-1], true);
-    return o.mul(o.div(x, o.sqrt(o.add(ms, this.cfg.eps))), this.p(`${name}.weight`, [this.cfg.hidden]));
+    return o.mul(o.div(x, o.sqrt(o.add(ms, this.cfg.eps))), this.p(`${name}.weight`, [dim]));
+  }
+
+  private zeroConsts = new Map<number, Tensor>();
+  private zeros(n: number): Tensor {
+    let t = this.zeroConsts.get(n);
+    if (!t) this.zeroConsts.set(n, (t = this.g.constant('float32', [n], new Float32Array(n), `zeros_${n}`)));
+    return t;
   }
 }
 
@@ -143,4 +159,25 @@ export function applyRope(x: Tensor, cos: Tensor, sin: Tensor, hd: number): Tens
 /** Append this step's keys/values to the cache (incremental decoding). */
 export function withPast(k: Tensor, v: Tensor, past: { k: Tensor; v: Tensor } | undefined): { k: Tensor; v: Tensor } {
   return past ? { k: o.concat([past.k, k], 2), v: o.concat([past.v, v], 2) } : { k, v };
+}
+
+/** Mean of hidden states over real (mask = 1) tokens: h [B, T, H], mask [B, T] float. */
+export function meanPool(h: Tensor, mask: Tensor): Tensor {
+  const m = o.unsqueeze(mask, [-1]);
+  return o.div(o.reduceSum(o.mul(h, m), [1]), o.max(o.reduceSum(m, [1]), 1e-9));
+}
+
+/** The first token's hidden state [B, H] (BERT's [CLS]). */
+export const firstToken = (h: Tensor) => o.gather(h, o.scalar(h.graph, 0, 'int64'), 1);
+
+/** Causal-LM logits [B, T, V]: `lm_head`, or the input embeddings when tied. */
+export function causalLmLogits(b: Builder, h: Tensor, embeddingName: string, tied: boolean): Tensor {
+  const w = b.p(tied ? embeddingName : 'lm_head.weight', [b.cfg.vocabSize, b.cfg.hidden]);
+  return o.matmul(h, o.transpose(w, [1, 0]));
+}
+
+/** Decoder sequence classification (*ForSequenceClassification): `score` on each row's last real token. */
+export function lastTokenScore(b: Builder, h: Tensor, lastIndex: Tensor, numLabels: number): Tensor {
+  const picked = o.gather(o.reshape(h, [-1, b.cfg.hidden]), lastIndex); // lastIndex holds row * T + last
+  return b.linear(picked, 'score', b.cfg.hidden, numLabels, false);
 }

@@ -7,7 +7,9 @@ import { readCheckpoint, writeCheckpoint } from '../formats/checkpoint.js';
 import { Tokenizer } from '../formats/tokenizer.js';
 import { ModelConfig, parseConfig } from './config.js';
 import { Builder, ForwardInputs, LoraSpec } from './layers.js';
-import { bertClassifierHead, bertForward, bertMlmHead, causalLmHead, decoderClassifierHead, encoderPrefix, gpt2Forward, llamaForward } from './families.js';
+import { isAnyHeadParam } from './families/index.js';
+import type { ModelFamily } from './family.js';
+import { baseModelOf, modelCard } from './model-card.js';
 
 export type Head = 'base' | 'mlm' | 'clm' | 'cls';
 
@@ -43,10 +45,9 @@ export interface BuiltGraph {
 
 const isNorm = (name: string) => /(LayerNorm|layer_norm|layernorm|ln_1|ln_2|ln_f|\.norm|_norm)\.(weight|bias)$/.test(name);
 
-/** Parameters that exist only for a task head and may be freshly initialized when fine-tuning. */
+/** Parameters that exist only for a task head (the family says which) and may be freshly initialized when fine-tuning. */
 export function isHeadParam(name: string): boolean {
-  if (isLoraParam(name)) return true;
-  return /^(classifier|score|pre_classifier)\b|\.pooler\./.test(name) || name.startsWith('lm_head.') || name.startsWith('cls.') || name.startsWith('vocab_');
+  return isLoraParam(name) || isAnyHeadParam(name);
 }
 
 export const isLoraParam = (name: string) => /\.lora_[AB]\.weight$/.test(name);
@@ -62,8 +63,14 @@ export class TransformerModel {
     readonly sourceDir?: string,
   ) {}
 
-  get family() {
+  /** The model's family: everything tuneshot knows about its architecture (families/<name>.ts). */
+  get family(): ModelFamily {
     return this.config.family;
+  }
+  /** The Hub id, embedded name or folder name the model was loaded as. */
+  get name(): string {
+    const o = this.config.origin;
+    return o?.kind === 'hub' ? o.id : o?.kind === 'embedded' ? o.name : path.basename(this.sourceDir ?? 'model');
   }
   get labels(): string[] {
     const m = this.config.id2label;
@@ -74,22 +81,22 @@ export class TransformerModel {
   /** Build a forward graph (and the loss when training) for one head. */
   build(opts: GraphOptions): BuiltGraph {
     const g = new Graph();
-    const cfg = this.config;
+    const cfg = this.config, fam = cfg.family, encoder = fam.kind === 'encoder';
     const b = new Builder(g, cfg, !!opts.training && !opts.noDropout, opts.dropoutSeed ?? 0, opts.lora);
     const inputs: BuiltGraph['inputs'] = {
       ids: g.input('input_ids', 'int64', ['batch', 'seq']),
       positions: g.input('position_ids', 'int64', ['batch', 'seq']),
       attnBias: g.input('attention_bias', 'float32', ['batch', 1, 'query', 'key']),
     };
-    if (cfg.family === 'bert' && cfg.typeVocabSize > 0) inputs.tokenTypes = g.input('token_type_ids', 'int64', ['batch', 'seq']);
+    if (encoder && cfg.typeVocabSize > 0) inputs.tokenTypes = g.input('token_type_ids', 'int64', ['batch', 'seq']);
     if (opts.kvCache) {
-      if (cfg.family === 'bert') throw new ModelError('a KV cache is for decoders only');
+      if (encoder) throw new ModelError('a KV cache is for decoders only');
       inputs.past = Array.from({ length: cfg.layers }, (_, i) => ({
         k: g.input(`past_key_values.${i}.key`, 'float32', ['batch', cfg.kvHeads, 'past', cfg.headDim]),
         v: g.input(`past_key_values.${i}.value`, 'float32', ['batch', cfg.kvHeads, 'past', cfg.headDim]),
       }));
     }
-    const fwd = cfg.family === 'bert' ? bertForward(b, inputs) : cfg.family === 'llama' ? llamaForward(b, inputs) : gpt2Forward(b, inputs);
+    const fwd = fam.forward(b, inputs);
     const h = fwd.hidden;
     let logits: Tensor;
     let loss: Tensor | undefined;
@@ -98,27 +105,24 @@ export class TransformerModel {
         logits = h;
         break;
       case 'mlm': {
-        if (cfg.family !== 'bert') throw new ModelError(`masked-LM head needs an encoder, not ${cfg.modelType}`);
+        if (!encoder) throw new ModelError(`masked-LM head needs an encoder, not ${cfg.modelType}`);
         if (opts.maskedOnly) {
           inputs.maskedIndex = g.input('masked_index', 'int64', ['masked']);
-          logits = bertMlmHead(b, o.gather(o.reshape(h, [-1, cfg.hidden]), inputs.maskedIndex));
-        } else logits = bertMlmHead(b, h);
+          logits = fam.lmHead(b, o.gather(o.reshape(h, [-1, cfg.hidden]), inputs.maskedIndex));
+        } else logits = fam.lmHead(b, h);
         break;
       }
       case 'clm':
-        if (cfg.family === 'bert') throw new ModelError(`causal-LM head needs a decoder, not ${cfg.modelType}`);
-        logits = causalLmHead(b, h);
+        if (encoder) throw new ModelError(`causal-LM head needs a decoder, not ${cfg.modelType}`);
+        logits = fam.lmHead(b, h);
         break;
       case 'cls': {
         const n = opts.numLabels ?? this.labels.length;
         if (!n) throw new ModelError('sequence classification needs numLabels (or id2label in config.json)');
-        if (cfg.family === 'bert') {
-          if (opts.pooling === 'mean') inputs.mask = g.input('attention_mask', 'float32', ['batch', 'seq']);
-          logits = bertClassifierHead(b, h, n, opts.pooling ?? 'cls', inputs.mask);
-        } else {
-          inputs.lastIndex = g.input('last_index', 'int64', ['batch']);
-          logits = decoderClassifierHead(b, h, inputs.lastIndex, n);
-        }
+        logits = fam.classifierHead(b, h, n, opts.pooling ?? fam.defaultPooling?.(cfg) ?? 'cls', {
+          mask: () => (inputs.mask ??= g.input('attention_mask', 'float32', ['batch', 'seq'])),
+          lastIndex: () => (inputs.lastIndex ??= g.input('last_index', 'int64', ['batch'])),
+        });
         break;
       }
     }
@@ -185,11 +189,10 @@ export class TransformerModel {
     const ck = await readCheckpoint(dir);
     const cfg = parseConfig(ck.config, path.join(dir, 'config.json'));
     const params = new ParamStore();
-    const prefix = cfg.family === 'bert' ? encoderPrefix(cfg.modelType) : cfg.family === 'llama' ? 'model' : 'transformer';
-    const bodyPrefixes = cfg.family === 'bert' ? ['embeddings.', 'encoder.', 'pooler.', 'transformer.'] : cfg.family === 'llama' ? ['embed_tokens.', 'layers.', 'norm.'] : ['wte.', 'wpe.', 'h.', 'ln_f.'];
+    const prefix = cfg.family.prefix(cfg.modelType);
     for (const [name, t] of ck.tensors) {
       // Base-model checkpoints name the body without the task prefix (e.g. "embeddings..." not "bert.embeddings...").
-      const full = bodyPrefixes.some((p) => name.startsWith(p)) ? `${prefix}.${name}` : name;
+      const full = cfg.family.bareModules.some((p) => name.startsWith(p)) ? `${prefix}.${name}` : name;
       params.set(full, t.shape, t.data);
     }
     const tokenizer = existsSync(path.join(dir, 'tokenizer.json')) ? await Tokenizer.fromFolder(dir) : undefined;
@@ -199,7 +202,7 @@ export class TransformerModel {
   }
 
   /** Write a Hugging Face folder; `architecture` and `labels` update config.json. Atomic. */
-  async save(dir: string, opts: { architecture?: string; labels?: string[]; extraConfig?: Record<string, unknown>; only?: (name: string) => boolean } = {}): Promise<void> {
+  async save(dir: string, opts: { architecture?: string; labels?: string[]; extraConfig?: Record<string, unknown>; only?: (name: string) => boolean; card?: boolean } = {}): Promise<void> {
     const raw: Record<string, unknown> = { ...this.config.raw, ...(opts.extraConfig ?? {}) };
     if (opts.architecture) raw['architectures'] = [opts.architecture];
     if (opts.labels) {
@@ -213,8 +216,12 @@ export class TransformerModel {
       const v = this.params.get(name)!;
       tensors.set(name, { shape: v.shape, data: v.data as Float32Array });
     }
+    // Provenance: the base model (Hub id + commit) in config.json, and a model card saying the same.
+    const base = baseModelOf(this.config);
+    if (base) raw['tuneshot_base_model'] = base;
+    const card = base && opts.card !== false ? { 'README.md': modelCard(path.basename(path.resolve(dir)), raw, base) } : undefined;
     const tmpTok = this.sourceDir ?? this.tokenizerDir;
-    await writeCheckpoint(dir, { config: raw, tensors, tokenizerFrom: tmpTok });
+    await writeCheckpoint(dir, { config: raw, tensors, tokenizerFrom: tmpTok, ...(card ? { extraFiles: card } : {}) });
   }
 
   /** Where this model's tokenizer files live when it was not loaded from a folder. */

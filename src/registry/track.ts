@@ -2,6 +2,7 @@
 // metrics or "failed" with the error, so a killed or crashed run still shows up in `tuneshot runs`.
 import { existsSync, statSync } from 'node:fs';
 import { hashInputs, openRegistry, type Registry, type RunKind, type RunStatus } from './registry.js';
+import { collectHubModels } from '../hub/provenance.js';
 
 export interface TrackOptions<T> {
   /** Where to record: an open Registry (left open), a home folder, or false for nowhere (default: $TUNESHOT_HOME). */
@@ -33,7 +34,8 @@ export async function trackRun<T>(
     const inputHash = options.inputHash ?? (await hashInputs(files));
     const id = registry.recordRun({ kind, config, inputHash, artifacts, status: 'running' });
     try {
-      const result = await work(id);
+      // Every Hub model the work resolves (id, revision, exact commit) goes into the recorded config.
+      const result = await collectHubModels(() => work(id), (hubModels) => registry.updateRun(id, { config: { ...config, hubModels } }));
       registry.updateRun(id, {
         status: options.statusOf?.(result) ?? 'succeeded',
         metrics: metricsOf(result),

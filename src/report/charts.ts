@@ -38,7 +38,7 @@ function armColors(results: CompareResults): { domain: string[]; range: string[]
 const BASELINE_GREYS = ['#555555', '#999999', '#777777'];
 
 function kindName(k: ArmKind | undefined): string {
-  return k === 'finetune' ? 'fine-tuned' : k === 'icl' ? 'in-context' : 'baseline';
+  return k === 'finetune' ? 'fine-tuned' : k === 'icl' ? 'in-context' : k === 'distilled' ? 'distilled' : 'baseline';
 }
 
 /** Budgets that have rows, ascending ('all' last). */
@@ -85,7 +85,7 @@ export function learningCurveSpec(results: CompareResults, advice?: Advice): Top
     scale: colors,
     legend: { orient: 'bottom' as const, columns: 1, symbolType: 'stroke', symbolOpacity: 1, symbolStrokeWidth: 3, symbolSize: 200 },
   };
-  const dash = { field: 'kind', type: 'nominal' as const, title: 'kind', scale: { domain: ['fine-tuned', 'in-context', 'baseline'], range: [[1, 0], [1, 0], [5, 4]] }, legend: null };
+  const dash = { field: 'kind', type: 'nominal' as const, title: 'kind', scale: { domain: ['fine-tuned', 'in-context', 'distilled', 'baseline'], range: [[1, 0], [1, 0], [1, 0], [5, 4]] }, legend: null };
   const status = { field: 'status', type: 'nominal' as const, title: 'result', scale: { domain: ['ok', 'degenerate', 'no better than majority'], range: ['circle', 'cross', 'triangle-down'] }, legend: { orient: 'bottom' as const } };
   const yMin = Math.max(0, Math.floor((Math.min(...values.map((v) => v.lower), 1) - 0.05) * 10) / 10);
   const y = { field: 'accuracy', type: 'quantitative' as const, title: `test ${metric} (mean over seeds, 95% band)`, scale: { domain: [yMin, 1] } };
@@ -184,7 +184,7 @@ export function costAccuracySpec(results: CompareResults): TopLevelSpec {
           x,
           y: { field: 'accuracy', type: 'quantitative', title: `test ${metric} (mean, 95% interval)`, scale: { zero: false } },
           color,
-          shape: { field: 'kind', type: 'nominal', title: 'kind', scale: { domain: ['fine-tuned', 'in-context', 'baseline'], range: ['circle', 'diamond', 'square'] }, legend: { orient: 'bottom' } },
+          shape: { field: 'kind', type: 'nominal', title: 'kind', scale: { domain: ['fine-tuned', 'in-context', 'distilled', 'baseline'], range: ['circle', 'diamond', 'triangle-up', 'square'] }, legend: { orient: 'bottom' } },
           tooltip: [{ field: 'method' }, { field: 'budget' }, { field: 'accuracy', format: '.3f' }, { field: 'p50Ms', format: '.1f' }, { field: 'flopsPerQuery', format: '.3s' }],
         },
       },

@@ -59,7 +59,7 @@ interface Table {
 }
 
 export function kindTitle(k: ArmKind): string {
-  return k === 'finetune' ? 'fine-tuning' : k === 'icl' ? 'in-context learning' : 'baseline';
+  return k === 'finetune' ? 'fine-tuning' : k === 'icl' ? 'in-context learning' : k === 'distilled' ? 'distillation' : 'baseline';
 }
 
 /** One row per arm × budget: the primary metric first, then the other metrics, costs, and whether it may be recommended. */

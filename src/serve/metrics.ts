@@ -89,8 +89,9 @@ export class ServerMetrics {
   readonly batchRequests = new Histogram('tuneshot_batch_requests', 'Requests merged into one predict() call.', [1, 2, 4, 8, 16, 32, 64]);
   readonly rejected = new Counter('tuneshot_rejected_total', 'Requests refused because the queue was full.');
   readonly queueDepth = new Gauge('tuneshot_queue_depth', 'Model requests admitted and not finished (waiting or running).');
+  readonly cancelled = new Counter('tuneshot_cancelled_total', 'Model requests cancelled: the client closed the connection, or the timeout fired.');
 
   render(): string {
-    return `${[this.requests, this.latency, this.batchSize, this.batchRequests, this.rejected, this.queueDepth].map((m) => m.render()).join('\n')}\n`;
+    return `${[this.requests, this.latency, this.batchSize, this.batchRequests, this.rejected, this.queueDepth, this.cancelled].map((m) => m.render()).join('\n')}\n`;
   }
 }

@@ -4,13 +4,15 @@ import * as path from 'node:path';
 import type { Classifier, PredictInput, Prediction } from '../predictor.js';
 import { TransformerModel } from '../models/model.js';
 import { forwardTexts, generate } from '../models/inference.js';
-import { resolveModel } from '../models/resolve.js';
+import { loadPretrained } from '../models/pretrained.js';
 
 export interface ClassifierOptions {
   method?: string;
   pooling?: 'cls' | 'mean';
   maxLength: number;
   batchSize?: number;
+  /** Another way to compute the logits of a batch (the int8 graph of src/export/int8-classifier.ts). */
+  logits?: { kind: string; run(texts: string[], pairs: (string | undefined)[]): Promise<Float32Array[]> };
 }
 
 /** Predictions from classification logits: probabilities by label (softmax) and the most probable label. */
@@ -28,12 +30,12 @@ export function softmaxRows(logits: Float32Array[], labels: readonly string[]): 
 export class FineTunedClassifier implements Classifier {
   readonly id: string;
   constructor(readonly model: TransformerModel, readonly labels: readonly string[], readonly options: ClassifierOptions) {
-    this.id = `ft:${options.method ?? 'full'}:${path.basename(model.sourceDir ?? 'model')}`;
+    this.id = `ft:${options.method ?? 'full'}:${model.name}${options.logits ? `:${options.logits.kind}` : ''}`;
   }
 
   async predict(inputs: PredictInput[]): Promise<Prediction[]> {
     if (inputs.length === 0) return [];
-    const logits = await forwardTexts(this.model, inputs.map((i) => i.text), {
+    const logits = this.options.logits ? await this.options.logits.run(inputs.map((i) => i.text), inputs.map((i) => i.textPair)) : await forwardTexts(this.model, inputs.map((i) => i.text), {
       head: 'cls', numLabels: this.labels.length, pooling: this.options.pooling, pairs: inputs.map((i) => i.textPair),
       maxLength: this.options.maxLength, batchSize: this.options.batchSize ?? 32,
     });
@@ -57,8 +59,8 @@ export class FineTunedGenerator {
 
 /** Load a fine-tuned classifier folder (config.json with id2label) as a Classifier. */
 export async function loadClassifier(nameOrDir: string): Promise<FineTunedClassifier> {
-  const dir = resolveModel(nameOrDir);
-  const model = await TransformerModel.load(dir);
+  const model = await loadPretrained(nameOrDir);
+  const dir = model.sourceDir!;
   const labels = model.labels;
   if (labels.length === 0) throw new Error(`${path.join(dir, 'config.json')}: no id2label: not a classification model (fine-tune it with --task classify first)`);
   const raw = model.config.raw['tuneshot'] as { method?: string; pooling?: 'cls' | 'mean'; max_length?: number } | undefined;

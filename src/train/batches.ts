@@ -6,6 +6,7 @@ import { shuffle } from '../data/random.js';
 import type { Tokenizer } from '../formats/tokenizer.js';
 import type { TransformerModel } from '../models/model.js';
 import { decoderFeeds, encoderFeeds } from '../models/inference.js';
+import { hasSoftLabels, softTarget, targetFeed } from './soft-labels.js';
 
 /** One tokenized example. */
 export interface Row {
@@ -13,6 +14,8 @@ export interface Row {
   types: number[];
   /** classify: index of the label; generate: -1. */
   label: number;
+  /** classify with soft labels: the target distribution in label order. */
+  target?: number[];
   /** generate: number of prompt tokens (no loss on them). */
   promptLen?: number;
 }
@@ -20,11 +23,13 @@ export interface Row {
 /** Tokenize examples: text (and pair) with its label index, or prompt + completion + EOS. Counts truncated inputs. */
 export function encodeRows(tok: Tokenizer, examples: Example[], task: Task, labels: readonly string[], maxLength: number): { rows: Row[]; truncated: number } {
   let truncated = 0;
+  const soft = task === 'classify' && hasSoftLabels(examples);
   const rows = examples.map((ex): Row => {
     if (task === 'classify') {
       const e = tok.encodeBatch([ex.text], { pairs: [ex.textPair], maxLength, truncation: true });
       truncated += e.truncatedCount;
-      return { ids: e.inputIds[0]!, types: e.tokenTypeIds[0]!, label: labels.indexOf(ex.label!) };
+      const label = labels.indexOf(ex.label!);
+      return { ids: e.inputIds[0]!, types: e.tokenTypeIds[0]!, label, ...(soft ? { target: softTarget(ex, labels, label) } : {}) };
     }
     const p = tok.encode(ex.prompt ?? ex.text, null, { addSpecialTokens: true });
     const c = [...tok.encode(ex.completion ?? '', null, { addSpecialTokens: false }), ...(tok.eosId !== undefined ? [tok.eosId] : [])];
@@ -56,8 +61,9 @@ export function rowFeeds(model: TransformerModel, rows: Row[], task: Task): Reco
   const tok = model.tokenizer!;
   const padId = tok.padId ?? tok.eosId ?? 0;
   const ids = pad(rows.map((r) => r.ids), padId), mask = pad(rows.map((r) => r.ids.map(() => 1)), 0), types = pad(rows.map((r) => r.types), 0);
-  const feeds = model.family === 'bert' ? encoderFeeds(model, { inputIds: ids, attentionMask: mask, tokenTypeIds: types }) : decoderFeeds({ inputIds: ids, attentionMask: mask });
-  if (task === 'classify') feeds['labels'] = { data: BigInt64Array.from(rows.map((r) => BigInt(r.label))), shape: [rows.length] };
+  const feeds = model.family.kind === 'encoder' ? encoderFeeds(model, { inputIds: ids, attentionMask: mask, tokenTypeIds: types }) : decoderFeeds({ inputIds: ids, attentionMask: mask });
+  if (rows[0]!.target) feeds['label_probs'] = targetFeed(rows.map((r) => r.target!));
+  else if (task === 'classify') feeds['labels'] = { data: BigInt64Array.from(rows.map((r) => BigInt(r.label))), shape: [rows.length] };
   else {
     const T = ids[0]!.length;
     const lab = rows.flatMap((r) => Array.from({ length: T }, (_, t) => (t >= r.promptLen! - 1 && t + 1 < r.ids.length ? r.ids[t + 1]! : -100)));

@@ -71,7 +71,7 @@ export function hasCheckpoint(dir: string): boolean {
 }
 
 /** A short content hash (sha256, 16 hex digits) of strings, JSON values and byte arrays, in order. */
-export function contentHash(...parts: Array<string | Uint8Array | ArrayBufferView | unknown>): string {
+export function contentHash(...parts: unknown[]): string {
   const h = createHash('sha256');
   for (const p of parts) {
     if (typeof p === 'string') h.update(p);

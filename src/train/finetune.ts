@@ -6,7 +6,7 @@ import { AdamW, ParamStore, Trainer, mulberry32, subSeed } from '../engine/index
 import { Example, examplesOf, LoadOptions, Task } from '../data/dataset.js';
 import type { LoraSpec } from '../models/layers.js';
 import { TransformerModel } from '../models/model.js';
-import { resolveModel } from '../models/resolve.js';
+import { loadPretrained } from '../models/pretrained.js';
 import { Progress } from '../util/progress.js';
 import { FineTunedClassifier, FineTunedGenerator } from './adapted.js';
 import { bucketBatches, encodeRows } from './batches.js';
@@ -15,7 +15,7 @@ import { finetuneMethod, type FinetuneMethod, type Method } from './methods/inde
 import type { MethodRun, MethodTraining } from './methods/method.js';
 
 export interface FinetuneOptions {
-  /** A model folder, an embedded model name, or a loaded model (its parameters are not modified). */
+  /** A model folder, an embedded model name, a Hub id (org/name@revision), or a loaded model (its parameters are not modified). */
   model: string | TransformerModel;
   train: string | Example[];
   dev?: string | Example[];
@@ -73,7 +73,7 @@ export interface FinetuneResult {
 export async function finetune(opts: FinetuneOptions): Promise<FinetuneResult> {
   const say = opts.onWarning ?? ((m: string) => { if (!opts.quiet) process.stderr.write(`warning: ${m}\n`); });
   const task = opts.task ?? 'classify';
-  const model = await privateCopy(opts.model, task);
+  const model = await privateCopy(opts.model, task, opts.quiet);
   const data = readData(opts, task);
   const method = finetuneMethod(opts.method ?? 'full', { task, family: model.family, lora: opts.lora });
   const run = encodeRun(opts, model, task, data, say);
@@ -85,12 +85,12 @@ export async function finetune(opts: FinetuneOptions): Promise<FinetuneResult> {
 }
 
 /** The run's own copy of the model: the caller's (e.g. shared across compare cells) stays untouched. */
-async function privateCopy(src: string | TransformerModel, task: Task): Promise<TransformerModel> {
-  const base = typeof src === 'string' ? await TransformerModel.load(resolveModel(src)) : src;
+async function privateCopy(src: string | TransformerModel, task: Task, quiet?: boolean): Promise<TransformerModel> {
+  const base = typeof src === 'string' ? await loadPretrained(src, { quiet }) : src;
   const model = new TransformerModel(base.config, cloneStore(base.params), base.tokenizer, base.sourceDir);
   model.tokenizerDir = base.tokenizerDir;
   if (!model.tokenizer) throw new Error(`${model.sourceDir ?? 'model'}: no tokenizer.json to fine-tune with`);
-  if (task === 'generate' && model.family === 'bert') throw new Error('generate needs a decoder model (llama or gpt2 family), not an encoder');
+  if (task === 'generate' && model.family.kind === 'encoder') throw new Error(`generate needs a decoder model (a causal language model), not the encoder ${model.config.modelType}`);
   return model;
 }
 
@@ -126,7 +126,7 @@ function encodeRun(opts: FinetuneOptions, model: TransformerModel, task: Task, d
   if (train.truncated) say(`${train.truncated} training inputs were longer than ${maxLength} tokens and were truncated`);
   return {
     model, task, labels: data.labels, maxLength, seed: opts.seed ?? 0, dropout: opts.dropout !== false, batchSize: opts.batchSize ?? 16,
-    pooling: opts.pooling ?? (model.family === 'bert' ? 'cls' : undefined),
+    pooling: opts.pooling ?? model.family.defaultPooling?.(model.config),
     train: { examples: data.train, rows: train.rows },
     // Generation scores dev by its completion loss, so its rows are tokenized too.
     dev: data.dev && { examples: data.dev, rows: task === 'generate' ? encodeRows(tok, data.dev, task, data.labels, maxLength).rows : [] },

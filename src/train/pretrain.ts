@@ -5,6 +5,7 @@ import { copyFileSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSyn
 import * as path from 'node:path';
 import { AdamW, HostTensor, Trainer, mulberry32, subSeed } from '../engine/index.js';
 import { Tokenizer } from '../formats/tokenizer.js';
+import { resolvePretrained } from '../models/pretrained.js';
 import { writeFileAtomic } from '../formats/safetensors.js';
 import { corpusFiles, readTextStream } from '../data/corpus.js';
 import { shuffle } from '../data/random.js';
@@ -21,7 +22,7 @@ export interface PretrainOptions {
   textField?: string;
   out: string;
   /**
-   * Use this tokenizer folder instead of training one. (The Hugging Face trainer breaks frequency
+   * Use this tokenizer (a folder, embedded model or Hub id) instead of training one. (The Hugging Face trainer breaks frequency
    * ties in hash-map order, so two trainings on the same text can differ; pass a tokenizer to make
    * separate runs comparable bit for bit. A resumed run always reuses its own.)
    */
@@ -234,9 +235,10 @@ export async function pretrain(opts: PretrainOptions): Promise<PretrainResult> {
 
   // 1. Tokenizer, trained on the same corpus with the Hugging Face tokenizers library.
   if (!existsSync(path.join(tokDir, 'tokenizer.json')) && o.tokenizer) {
+    const tokSrc = (await resolvePretrained(o.tokenizer, { tokenizerOnly: true, quiet: o.quiet })).dir; // a folder, embedded model or Hub id
     mkdirSync(tokDir, { recursive: true });
     for (const f of ['tokenizer.json', 'tokenizer_config.json', 'special_tokens_map.json']) {
-      if (existsSync(path.join(o.tokenizer, f))) copyFileSync(path.join(o.tokenizer, f), path.join(tokDir, f));
+      if (existsSync(path.join(tokSrc, f))) copyFileSync(path.join(tokSrc, f), path.join(tokDir, f));
     }
   }
   if (!existsSync(path.join(tokDir, 'tokenizer.json'))) {

@@ -121,6 +121,37 @@ test('tuneshot serve: OpenAI client on /v1/models and /v1/classify, auth, clean 
   assert.match(s.out(), /SIGTERM, finishing in-flight requests\n[^]*stopped/);
 });
 
+test('tuneshot serve streams the embedded LM token by token; a client that leaves frees its slot', { timeout: 120_000 }, async () => {
+  const s = await startServe(['--model', 'lm=tuneshot-base-lm', '--port', '0', '--queue-limit', '1']);
+  const depth = async () => Number(/tuneshot_queue_depth (\d+)/.exec(await (await fetch(`${s.url}/metrics`)).text())![1]);
+  try {
+    const client = new OpenAI({ baseURL: `${s.url}/v1`, apiKey: 'unused', maxRetries: 0 });
+    const stream = await client.completions.create({ model: 'lm', prompt: 'Once upon a time', max_tokens: 200, temperature: 0, stream: true });
+    let chunks = 0;
+    let depthAtFirst = -1;
+    for await (const chunk of stream) {
+      if (!chunk.choices[0]?.text) continue;
+      if (++chunks === 1) depthAtFirst = await depth();
+      if (chunks === 3) break;
+    }
+    assert.equal(depthAtFirst, 1, 'the first chunk arrived while the request was still generating');
+    for (let i = 0; (await depth()) > 0; i++) {
+      assert.ok(i < 200, 'the slot of the abandoned stream was not freed');
+      await new Promise((r) => setTimeout(r, 10));
+    }
+    const metrics = await (await fetch(`${s.url}/metrics`)).text();
+    assert.match(metrics, /tuneshot_cancelled_total\{reason="client_closed"\} 1/);
+    // --queue-limit 1: the slot is free again; an empty prompt generates from BOS.
+    const c = await client.completions.create({ model: 'lm', prompt: '', max_tokens: 4, temperature: 0 });
+    assert.equal(c.usage!.prompt_tokens, 1);
+    assert.equal(c.usage!.completion_tokens, 4);
+  } finally {
+    const exited = new Promise((r) => s.child.once('exit', r));
+    s.child.kill('SIGTERM');
+    await exited;
+  }
+});
+
 test('tuneshot serve refuses an encoder without a classification head and a missing model', async () => {
   const r = await run(['serve', '--model', path.join(dir, 'enc'), '--port', '0']);
   assert.equal(r.code, 1);

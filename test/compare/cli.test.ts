@@ -63,3 +63,17 @@ test('--baselines and --metric values are checked with a one-line error naming t
   assert.throws(() => parseMetric('recall'), /^Error: --metric must be accuracy, macro-f1 or f1:<label>, got "recall"$/);
   assert.throws(() => parseMetric('f1:'), /--metric must be/);
 });
+
+test('--distill-size and --distill are checked before anything runs, with a one-line error', { timeout: 60_000 }, async () => {
+  const cli = (...args: string[]) => run('node', ['--import', 'tsx', 'src/cli/run.ts', 'compare', '--train', 't.jsonl', '--test', 't.jsonl', '--out', 'o', ...args], { encoding: 'utf8' });
+  for (const [args, msg] of [
+    [['--icl', 'builtin:tuneshot-base-lm', '--ft', 'tuneshot-base-encoder', '--distill', 'pool.jsonl', '--distill-size', '0'], /--distill-size must be a positive integer, got 0/],
+    [['--icl', 'builtin:tuneshot-base-lm', '--distill', 'pool.jsonl'], /--distill needs an --icl model \(the teacher\) and an --ft base model \(the student\)/],
+  ] as const) {
+    await assert.rejects(cli(...args), (e: { stderr: string }) => {
+      assert.match(e.stderr, msg);
+      assert.doesNotMatch(e.stderr, /\n\s+at /, 'no stack trace');
+      return true;
+    });
+  }
+});

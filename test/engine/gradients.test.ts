@@ -5,7 +5,8 @@ import assert from 'node:assert/strict';
 import * as o from '../../src/engine/ops.js';
 import { RULES } from '../../src/engine/grad.js';
 import { CheckCase, gradCheck } from './gradcheck.js';
-import { GraphError, Tensor } from '../../src/engine/graph.js';
+import { Graph, GraphError, Tensor } from '../../src/engine/graph.js';
+import { Program } from '../../src/engine/session.js';
 
 const TOL = { float64: 1e-5, float32: 3e-2 };
 const pos = (v: number) => Math.abs(v) + 0.5;
@@ -80,3 +81,21 @@ for (const [op, list] of Object.entries(cases)) {
     }
   });
 }
+
+// Soft-label cross-entropy (distillation) is composed of ops with rules: check its gradient as a
+// whole, and that one-hot targets give exactly the hard-label loss.
+test('gradient of softCrossEntropy; one-hot targets equal crossEntropy', async () => {
+  const probs = [0.7, 0.1, 0.1, 0.05, 0.05, 0, 0, 1, 0, 0, 0.2, 0.2, 0.2, 0.2, 0.2, 0.5, 0.5, 0, 0, 0];
+  const soft: CheckCase = { shapes: [[4, 5]], build: ([a]) => o.softCrossEntropy(a!, a!.graph.constant(a!.dtype, [4, 5], probs, 'targets')) };
+  const err = await gradCheck(soft, 'float64');
+  assert.ok(err < TOL.float64, `softCrossEntropy: worst relative error ${err}`);
+
+  const g = new Graph();
+  const logits = g.input('logits', 'float32', [3, 4]);
+  const hard = o.crossEntropy(logits, i64(logits, [2, 0, 3], [3]));
+  const oneHot = o.softCrossEntropy(logits, g.constant('float32', [3, 4], [0, 0, 1, 0, 1, 0, 0, 0, 0, 0, 0, 1], 'onehot'));
+  const values = Float32Array.from({ length: 12 }, (_, i) => Math.sin(i * 1.7) * 3);
+  const [h, s] = await new Program([hard, oneHot]).run({ logits: { data: values, shape: [3, 4] } });
+  assert.ok(Math.abs(Number(h!.data[0]) - Number(s!.data[0])) < 1e-6, `${h!.data[0]} vs ${s!.data[0]}`);
+  assert.throws(() => o.softCrossEntropy(logits, g.input('t', 'float32', [3, 5])), /disagree on C/);
+});

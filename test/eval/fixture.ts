@@ -9,7 +9,7 @@ import { withSummary } from '../../src/eval/summary.js';
 
 export interface FixtureMethod {
   id: string;
-  kind: 'finetune' | 'icl' | 'baseline';
+  kind: 'finetune' | 'icl' | 'distilled' | 'baseline';
   /** Target accuracy at each budget (budgets absent here get no cells). */
   accuracy: Partial<Record<string, number>>;
   /** Instead of hitting a target accuracy, always answer this label (a degenerate or majority predictor). */
@@ -20,6 +20,8 @@ export interface FixtureMethod {
   seedNoise?: number;
   params?: number;
   costPer1kQueriesUsd?: number;
+  /** One-off USD a cell (training, the teacher's labelling). */
+  oneOffCostUsd?: number;
 }
 
 export interface FixtureOptions {
@@ -96,6 +98,7 @@ export function fixtureResults(opts: FixtureOptions): CompareResults {
           },
         };
         if (m.costPer1kQueriesUsd !== undefined) cell.costPer1kQueriesUsd = m.costPer1kQueriesUsd;
+        if (m.oneOffCostUsd !== undefined) cell.oneOffCostUsd = m.oneOffCostUsd;
         cells.push(cell);
       }
     }

@@ -55,7 +55,7 @@ test('bad model folders: unsupported model_type, missing tensor, wrong shape', a
   const cfgPath = path.join(out, 'config.json');
   const cfg = JSON.parse(await readFile(cfgPath, 'utf8'));
   await writeFile(cfgPath, JSON.stringify({ ...cfg, model_type: 't5' }));
-  await assert.rejects(TransformerModel.load(out), /unsupported model_type "t5"; supported: bert, roberta, distilbert, llama, qwen2, mistral, gpt2/);
+  await assert.rejects(TransformerModel.load(out), /unsupported model_type "t5"; supported: bert, roberta, distilbert, modernbert, llama, mistral, qwen2, qwen3, gpt2/);
   await writeFile(cfgPath, JSON.stringify({ ...cfg, num_hidden_layers: 3 }));
   await assert.rejects(TransformerModel.load(out), /missing tensor bert\.encoder\.layer\.2\./);
   await writeFile(cfgPath, JSON.stringify({ ...cfg, intermediate_size: 80 }));

@@ -211,7 +211,9 @@ test('graceful shutdown finishes in-flight requests', async () => {
     headers: { 'content-type': 'application/json' },
     body: JSON.stringify({ model: 'slow', prompt: 'Input: the film was great\nLabel:', max_tokens: 1, temperature: 0 }),
   });
-  await new Promise((r) => setTimeout(r, 50));
+  // Close once the request is in flight (a fixed wait is too short on a loaded machine: a connection
+  // whose request is not read yet is idle, and closing closes idle connections).
+  while (!/tuneshot_queue_depth 1/.test(serverMetrics(s.app).render())) await new Promise((r) => setTimeout(r, 5));
   await s.close();
   const r = await inflight;
   assert.equal(r.status, 200);

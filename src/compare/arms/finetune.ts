@@ -4,6 +4,7 @@ import * as path from 'node:path';
 import type { Budget } from '../../eval/results.js';
 import { TransformerModel, isHeadParam, isLoraParam } from '../../models/model.js';
 import { resolveModel } from '../../models/resolve.js';
+import { loadPretrained } from '../../models/pretrained.js';
 import { finetune } from '../../train/finetune.js';
 import { ALL_METHODS, type Method } from '../../train/methods/index.js';
 import type { Arm, ArmCell, ArmContext, ArmOutcome, ArmPlanner } from '../arm.js';
@@ -19,7 +20,7 @@ export const planFinetuneArms: ArmPlanner = (ctx) => {
   const bases = new Map<string, Promise<TransformerModel>>();
   const arms: Arm[] = [];
   for (const base of ctx.options.ft ?? []) {
-    resolveModel(base); // fail fast: a missing model is not a failed cell
+    resolveModel(base); // fail fast: a missing model is not a failed cell (Hub models are in the cache by now)
     for (const m of methods) arms.push(new FinetuneArm(base, m, ctx, bases));
   }
   return arms;
@@ -55,7 +56,7 @@ class FinetuneArm implements Arm {
   async run(cell: ArmCell): Promise<ArmOutcome> {
     const o = this.ctx.options;
     let baseP = this.bases.get(this.base);
-    if (!baseP) this.bases.set(this.base, (baseP = TransformerModel.load(resolveModel(this.base))));
+    if (!baseP) this.bases.set(this.base, (baseP = loadPretrained(this.base, { quiet: true })));
     const base = await baseP;
     const maxLength = o.maxLength ?? 128;
     const r = await finetune({

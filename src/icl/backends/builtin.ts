@@ -4,7 +4,7 @@ import * as path from 'node:path';
 import type { ContinuationScore, GenerateOptions, Generation, LanguageModel } from '../language-model.js';
 import { TransformerModel } from '../../models/model.js';
 import { embedTexts, generate, promptTokens, scoreContinuations } from '../../models/inference.js';
-import { resolveModel } from '../../models/resolve.js';
+import { loadPretrained } from '../../models/pretrained.js';
 
 export class BuiltinLanguageModel implements LanguageModel {
   readonly id: string;
@@ -13,15 +13,14 @@ export class BuiltinLanguageModel implements LanguageModel {
   private encoder?: Promise<TransformerModel>;
 
   constructor(readonly model: TransformerModel, name: string, private readonly embedder = 'tuneshot-base-encoder') {
-    if (model.family === 'bert') throw new Error(`${name}: the builtin language-model backend needs a decoder (llama or gpt2 family), not ${model.config.modelType}`);
+    if (model.family.kind === 'encoder') throw new Error(`${name}: the builtin language-model backend needs a decoder (a causal language model), not the encoder ${model.config.modelType}`);
     this.id = `builtin:${name}`;
     this.contextLength = Math.min(model.config.maxPositions, model.tokenizer?.modelMaxLength ?? Infinity);
     this.chatTemplate = model.tokenizer?.chatTemplate;
   }
 
   static async load(name: string): Promise<BuiltinLanguageModel> {
-    const dir = resolveModel(name);
-    return new BuiltinLanguageModel(await TransformerModel.load(dir), path.basename(name));
+    return new BuiltinLanguageModel(await loadPretrained(name), path.basename(name));
   }
 
   async tokenize(text: string): Promise<number[]> {
@@ -38,7 +37,7 @@ export class BuiltinLanguageModel implements LanguageModel {
     return { text: g.text, tokens: g.tokens.length, finishReason: g.finishReason };
   }
   async embed(texts: string[]): Promise<Float32Array[]> {
-    this.encoder ??= TransformerModel.load(resolveModel(this.embedder));
+    this.encoder ??= loadPretrained(this.embedder);
     return embedTexts(await this.encoder, texts);
   }
 }

@@ -4,9 +4,9 @@ import { Graph, HostTensor, Program, ops as o } from '../../engine/index.js';
 import type { Example } from '../../data/dataset.js';
 import { Builder } from '../../models/layers.js';
 import type { TransformerModel } from '../../models/model.js';
-import { bertClassifierHead, decoderClassifierHead } from '../../models/families.js';
 import { decoderFeeds, encoderFeeds } from '../../models/inference.js';
 import { accuracy, saveModelFolder, taskHead, type FinetuneMethod } from './method.js';
+import { softLoss, targetFeed } from '../soft-labels.js';
 
 export function headMethod(options: { task: 'classify' | 'generate' }): FinetuneMethod {
   if (options.task !== 'classify') throw new Error('head-only fine-tuning is for classification; use full or lora for generate');
@@ -21,12 +21,15 @@ export function headMethod(options: { task: 'classify' | 'generate' }): Finetune
       const features = (exs: Example[]) => featuresOf(model, exs, run.pooling, run.maxLength);
       const train = await features(run.train.examples);
       const dev = run.dev ? await features(run.dev.examples) : undefined;
-      const head = headGraph(model, numLabels, run.dropout);
+      const soft = run.train.rows[0]?.target !== undefined;
+      const head = headGraph(model, numLabels, run.dropout, soft);
       const bodyTokens = run.train.rows.reduce((a, r) => a + r.ids.length, 0);
       return {
         loss: head.loss,
         trainable: head.graph.params,
-        feeds: (batch) => headFeeds(batch.map((i) => train[i]!), batch.map((i) => run.train.rows[i]!.label)),
+        feeds: (batch) => soft
+          ? { ...headFeeds(batch.map((i) => train[i]!)), label_probs: targetFeed(batch.map((i) => run.train.rows[i]!.target!)) }
+          : headFeeds(batch.map((i) => train[i]!), batch.map((i) => run.train.rows[i]!.label)),
         devScore: async () => accuracy(await headLogits(model, numLabels, dev!), run.labels, run.dev!.examples),
         flops: () => 2 * model.numParams() * bodyTokens, // one forward pass through the body for the cached features
       };
@@ -45,13 +48,13 @@ async function featuresOf(model: TransformerModel, exs: Example[], pooling: 'cls
   for (let i = 0; i < exs.length; i += 32) {
     const chunk = exs.slice(i, i + 32);
     const enc = tok.encodeBatch(chunk.map((e) => e.text), { pairs: chunk.map((e) => e.textPair), maxLength, truncation: true });
-    const feeds = model.family === 'bert' ? encoderFeeds(model, enc) : decoderFeeds(enc);
+    const feeds = model.family.kind === 'encoder' ? encoderFeeds(model, enc) : decoderFeeds(enc);
     const h = (await program.run(feeds, model.params))[0]!.data as Float32Array;
     const T = enc.inputIds[0]!.length;
     enc.attentionMask.forEach((mask, b) => {
       const real = mask.reduce((a, m) => a + m, 0);
-      if (model.family !== 'bert' || pooling === 'cls') {
-        const t = model.family === 'bert' ? 0 : real - 1;
+      if (model.family.kind === 'decoder' || pooling === 'cls') {
+        const t = model.family.kind === 'encoder' ? 0 : real - 1;
         out.push(h.slice((b * T + t) * H, (b * T + t + 1) * H));
         return;
       }
@@ -64,15 +67,17 @@ async function featuresOf(model: TransformerModel, exs: Example[], pooling: 'cls
 }
 
 /** The classification head alone, fed pooled features as a length-1 sequence: same parameter names as the full model. */
-function headGraph(model: TransformerModel, numLabels: number, dropout = false) {
+function headGraph(model: TransformerModel, numLabels: number, dropout = false, soft = false) {
   const g = new Graph();
   const b = new Builder(g, model.config, dropout, 0);
   const feats = g.input('features', 'float32', ['batch', 1, model.config.hidden]);
-  let logits;
-  if (model.family === 'bert') logits = bertClassifierHead(b, feats, numLabels, 'cls');
-  else logits = decoderClassifierHead(b, feats, g.input('last_index', 'int64', ['batch']), numLabels);
-  const labels = g.input('labels', 'int64', ['batch']);
-  return { graph: g, logits, loss: o.crossEntropy(logits, labels) };
+  // Features are pooled already: the family's head on a length-1 sequence ("cls" takes that one position).
+  const logits = model.family.classifierHead(b, feats, numLabels, 'cls', {
+    mask: () => { throw new Error('head-only features are pooled already'); },
+    lastIndex: () => g.input('last_index', 'int64', ['batch']),
+  });
+  const loss = soft ? softLoss(g, logits, numLabels) : o.crossEntropy(logits, g.input('labels', 'int64', ['batch']));
+  return { graph: g, logits, loss };
 }
 
 /** Feeds of the head graph for these features (and, to train, their label indices). */

@@ -1,7 +1,7 @@
 // The fine-tuning methods tuneshot knows, by name. A new method is one file implementing
 // FinetuneMethod (see method.ts) and one entry in each list below.
 import type { Task } from '../../data/dataset.js';
-import type { Family } from '../../models/config.js';
+import type { ModelFamily } from '../../models/family.js';
 import type { LoraSpec } from '../../models/layers.js';
 import type { FinetuneMethod } from './method.js';
 import { fullMethod } from './full.js';
@@ -14,7 +14,7 @@ export type Method = (typeof ALL_METHODS)[number];
 /** What a method may depend on when it is chosen: the task, the model's family and its own options. */
 export interface MethodOptions {
   task: Task;
-  family: Family;
+  family: ModelFamily;
   lora?: Partial<LoraSpec>;
 }
 

@@ -79,17 +79,13 @@ export function accuracy(logits: Float32Array[], labels: readonly string[], exam
   return softmaxRows(logits, labels).filter((p, i) => p.label === examples[i]!.label).length / examples.length;
 }
 
-const ARCHITECTURES = {
-  classify: { bert: 'BertForSequenceClassification', llama: 'LlamaForSequenceClassification', gpt2: 'GPT2ForSequenceClassification' },
-  generate: { bert: 'BertForMaskedLM', llama: 'LlamaForCausalLM', gpt2: 'GPT2LMHeadModel' },
-} as const;
-
 /** Save the served model as a Hugging Face folder, with what predict needs to load it back (labels, pooling, max length). */
 export async function saveModelFolder(out: string, method: Method, s: SaveInput): Promise<void> {
   const classify = s.task === 'classify';
   await s.served.save(out, {
-    architecture: ARCHITECTURES[s.task][s.served.family],
+    architecture: classify ? s.served.family.architectures.classify : s.served.family.architectures.lm,
     labels: classify ? [...s.labels] : undefined,
-    extraConfig: { tuneshot: { method, pooling: classify ? s.pooling : undefined, max_length: s.maxLength } },
+    // The pooling also where transformers reads it, for families that have such a field (ModernBERT's classifier_pooling).
+    extraConfig: { tuneshot: { method, pooling: classify ? s.pooling : undefined, max_length: s.maxLength }, ...(classify && s.pooling ? s.served.family.poolingConfig?.(s.pooling) : {}) },
   });
 }

@@ -5,6 +5,7 @@ import { Program } from '../../engine/index.js';
 import type { LoraSpec } from '../../models/layers.js';
 import { forwardTexts } from '../../models/inference.js';
 import { rowFeeds } from '../batches.js';
+import { softLoss } from '../soft-labels.js';
 import { accuracy, taskHead, type MethodRun, type MethodTraining } from './method.js';
 
 export interface TokenTrainingOptions {
@@ -22,7 +23,7 @@ export function tokenTraining(run: MethodRun, o: TokenTrainingOptions): MethodTr
   const feeds = (rows: MethodRun['train']['rows'], batch: number[]) => rowFeeds(model, batch.map((i) => rows[i]!), task);
   let devLoss: Program | undefined;
   return {
-    loss: built.loss!,
+    loss: run.train.rows[0]?.target ? softLoss(built.graph, built.logits, run.labels.length) : built.loss!,
     trainable: built.graph.params.filter((p) => o.trains(p.name)),
     feeds: (batch) => feeds(run.train.rows, batch),
     async devScore() {
