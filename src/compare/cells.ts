@@ -31,8 +31,7 @@ export class CellStore {
 
   /** `runHash` covers what every cell shares (the data, the latency sample). */
   constructor(out: string, private readonly runHash: string) {
-    this.dir = path.join(out, 'cells');
-    mkdirSync(this.dir, { recursive: true });
+    this.dir = path.join(out, 'cells'); // made at the first write, after the output folder is opened and marked
   }
 
   hash(arm: Arm, key: CellKey): string {
@@ -52,6 +51,7 @@ export class CellStore {
 
   write(arm: Arm, info: ArmInfo, cell: Cell): void {
     const key = { arm: cell.arm, budget: cell.budget, seed: cell.seed };
+    mkdirSync(this.dir, { recursive: true });
     writeFileAtomic(path.join(this.dir, cellFileName(key)), JSON.stringify({ format: CELL_FORMAT, hash: this.hash(arm, key), arm: info, cell } satisfies CellFile) + '\n');
   }
 }

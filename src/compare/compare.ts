@@ -36,6 +36,7 @@ import type { CellKey, CompareOptions, CompareOutput } from './options.js';
 export { cellFileName } from './cells.js';
 export type { CellKey, CompareOptions, CompareOutput, CompareProgressEvent, BaselineName } from './options.js';
 export { ALL_BASELINES } from './options.js';
+import { ALL_BASELINES } from './options.js';
 
 export async function compare(o: CompareOptions): Promise<CompareOutput> {
   validateCompareOptions(o);
@@ -124,6 +125,7 @@ function planRun(o: CompareOptions, task: Task): RunPlan {
   if ((o.icl ?? []).length + (o.ft ?? []).length === 0) throw new Error('nothing to compare: give at least one ICL model (icl) or base model to fine-tune (ft)');
   if (seeds.length === 0) throw new Error('at least one seed');
   if (budgets.length === 0) throw new Error('at least one budget');
+  for (const b of o.baselines ?? []) if (!ALL_BASELINES.includes(b)) throw new Error(`baselines: unknown baseline "${b}" (${ALL_BASELINES.join(', ')}, or none)`);
   const metric = chooseMetric(task.gold, task.labels, o.metric);
   const latencySample = Math.min(o.latencySample ?? 32, task.test.length);
   const ctx: ArmContext = {

@@ -178,7 +178,7 @@ export async function distill(o: DistillOptions): Promise<DistillResult> {
     const { model: studentModel, method = 'full', ...studentRest } = o.student;
     const ft = await finetune({
       ...studentRest, model: studentModel, method, train, task: 'classify', labels, seed, quiet: !!o.quiet,
-      ...(paths ? { out: paths.student } : {}),
+      ...(paths ? { out: paths.student, overwrite: true } : {}), // distill's own student folder (distill checked --out itself)
     });
     const student = ft.model as FineTunedClassifier;
 

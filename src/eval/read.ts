@@ -26,7 +26,7 @@ export function readResults(path: string): CompareResults {
     text = readFileSync(path, 'utf8');
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
-    throw new Error(`${path}: cannot read (${code === 'EISDIR' ? 'a folder; give its results.json' : code ?? (e as Error).message})`);
+    throw new Error(code === 'EISDIR' ? `${path}: cannot read (a folder; give its results.json)` : `${path}: cannot read: ${code ?? (e as Error).message}`);
   }
   let json: unknown;
   try {

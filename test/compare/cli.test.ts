@@ -67,7 +67,7 @@ test('--baselines and --metric values are checked with a one-line error naming t
 test('--distill-size and --distill are checked before anything runs, with a one-line error', { timeout: 60_000 }, async () => {
   const cli = (...args: string[]) => run('node', ['--import', 'tsx', 'src/cli/run.ts', 'compare', '--train', 't.jsonl', '--test', 't.jsonl', '--out', 'o', ...args], { encoding: 'utf8' });
   for (const [args, msg] of [
-    [['--icl', 'builtin:tuneshot-base-lm', '--ft', 'tuneshot-base-encoder', '--distill', 'pool.jsonl', '--distill-size', '0'], /--distill-size must be a positive integer, got 0/],
+    [['--icl', 'builtin:tuneshot-base-lm', '--ft', 'tuneshot-base-encoder', '--distill', 'pool.jsonl', '--distill-size', '0'], /option '--distill-size <n>' argument '0' is invalid\. Expected an integer from 1/],
     [['--icl', 'builtin:tuneshot-base-lm', '--distill', 'pool.jsonl'], /--distill needs an --icl model \(the teacher\) and an --ft base model \(the student\)/],
   ] as const) {
     await assert.rejects(cli(...args), (e: { stderr: string }) => {

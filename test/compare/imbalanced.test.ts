@@ -74,6 +74,8 @@ test('imbalanced spam: macro-F1, the always-ham ICL arm is degenerate and never 
     assert.equal(bare.advice.recommendation, 'undecided');
     await assert.rejects(compare({ train, test, icl: ['always-ham:fixture'], metric: 'f1:eggs', budgets: [16], seeds: 1, out: path.join(dir, 'bad'), registry: false, quiet: true }),
       /--metric f1:<label> names a label of the task \(ham, spam\), got "eggs"/);
+    await assert.rejects(compare({ train, test, icl: ['always-ham:fixture'], baselines: ['svm' as never], budgets: [16], seeds: 1, out: path.join(dir, 'bad'), registry: false, quiet: true }),
+      /baselines: unknown baseline "svm" \(majority, tfidf, or none\)/);
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

@@ -80,7 +80,7 @@ test('tuneshot distill: bad options and pools are one clear line, nothing writte
   writeFileSync(badPool, '{"text": "fine"}\n{"txt": "typo"}\n');
   const [badOption, r] = await Promise.all([cli([...common, '--pool', demos, '--min-confidence', '2']), cli([...common, '--pool', badPool])]);
   assert.equal(badOption.code, 1);
-  assert.equal(badOption.stderr.trim(), 'tuneshot: --min-confidence must be between 0 and 1, got 2');
+  assert.equal(badOption.stderr.trim(), "error: option '--min-confidence <p>' argument '2' is invalid. Expected a number >= 0 and <= 1.\n(add --help for the options)");
   assert.equal(r.code, 1);
   assert.equal(r.stderr.trim(), `tuneshot: ${badPool}:2: field "text": missing`);
   assert.ok(!existsSync(out));
