@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { advise, findCrossover, formatAdvice, recommendationText, RULES, type Advice } from '../../src/advise/advise.js';
-import { fixtureResults } from '../eval/fixture.js';
+import { fixtureResults } from '../fixtures/compare-results.js';
 
 // TEST FIXTURE DATA throughout: synthetic results crafted for each rule.
 const FT = 'ft:full:tuneshot-base-encoder';

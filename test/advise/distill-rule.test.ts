@@ -4,8 +4,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { advise, formatAdvice } from '../../src/advise/advise.js';
-import type { FixtureMethod } from '../eval/fixture.js';
-import { fixtureResults } from '../eval/fixture.js';
+import type { FixtureMethod } from '../fixtures/compare-results.js';
+import { fixtureResults } from '../fixtures/compare-results.js';
 
 const FT = 'ft:head:tuneshot-base-encoder';
 const ICL = 'icl:openai:gpt-4o-mini';

@@ -10,7 +10,7 @@ import { compare, cellFileName, type CellKey } from '../../src/compare/index.js'
 import { CompareResultsSchema } from '../../src/eval/results.js';
 import { parseResults } from '../../src/eval/read.js';
 import { openRegistry } from '../../src/registry/registry.js';
-import { makeFixture, type Fixture } from './fixture.js';
+import { makeFixture, type Fixture } from '../fixtures/tiny-pretrained-models.js';
 
 let fx: Fixture;
 before(async () => {

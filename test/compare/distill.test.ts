@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { compare } from '../../src/compare/index.js';
 import { CompareResultsSchema } from '../../src/eval/results.js';
-import { teacherLM, toyTask } from '../distill/fixture.js';
+import { teacherLM, toyTask } from '../fixtures/toy-sentiment-task.js';
 
 test('compare --distill: the distilled arm is in results.json, the tables, the charts and the advice', { timeout: 180_000 }, async () => {
   const dir = mkdtempSync(path.join(tmpdir(), 'tuneshot-compare-distill-'));

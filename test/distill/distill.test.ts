@@ -13,7 +13,7 @@ import { openTeacher } from '../../src/distill/teacher.js';
 import { loadExamples } from '../../src/data/dataset.js';
 import { loadClassifier } from '../../src/train/adapted.js';
 import type { LanguageModel } from '../../src/icl/language-model.js';
-import { teacherLM, toyTask } from './fixture.js';
+import { teacherLM, toyTask } from '../fixtures/toy-sentiment-task.js';
 
 const tmp = () => mkdtempSync(path.join(tmpdir(), 'tuneshot-distill-'));
 const task = toyTask(160, 7);

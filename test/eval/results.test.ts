@@ -5,7 +5,7 @@ import { parseResults, readResults } from '../../src/eval/read.js';
 import { compareBudgets, formatBudget, RESULTS_VERSION, type Cell } from '../../src/eval/results.js';
 import { summarize, withSummary } from '../../src/eval/summary.js';
 import { chooseMetric, parseMetric } from '../../src/eval/metric.js';
-import { fixtureResults } from './fixture.js';
+import { fixtureResults } from '../fixtures/compare-results.js';
 
 // TEST FIXTURE DATA: hand-made cells.
 function cell(arm: string, budget: number | 'all', seed: number, predictions: string[], accuracy: number, extra: Partial<Cell> = {}): Cell {

@@ -7,7 +7,7 @@ import {
   writeGguf, readGgufHeader, readGgufTensor, checkpointToGguf, permuteRope, GgufMetadataBuilder,
 } from '../../src/formats/gguf.js';
 import type { TensorInput } from '../../src/formats/safetensors.js';
-import { writeBertTokenizer, writeBpeTokenizer, BPE_EOS } from './fixtures.js';
+import { writeBertTokenizer, writeBpeTokenizer, BPE_EOS } from '../fixtures/tiny-tokenizers.js';
 
 async function tmp(): Promise<string> {
   return fsp.mkdtemp(path.join(os.tmpdir(), 'tuneshot-gguf-'));

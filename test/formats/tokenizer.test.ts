@@ -4,7 +4,7 @@ import { promises as fsp } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { Tokenizer } from '../../src/formats/tokenizer.js';
-import { writeBertTokenizer, writeBpeTokenizer, BPE_EOS } from './fixtures.js';
+import { writeBertTokenizer, writeBpeTokenizer, BPE_EOS } from '../fixtures/tiny-tokenizers.js';
 
 async function tmp(): Promise<string> {
   return fsp.mkdtemp(path.join(os.tmpdir(), 'tuneshot-tok-'));

@@ -1,4 +1,4 @@
-// Models by Hub id through a Hub stood up on 127.0.0.1 (test/hub/hub-server.ts), with the official
+// Models by Hub id through a Hub stood up on 127.0.0.1 (test/fixtures/fake-hub.ts), with the official
 // client: the cache layout Python uses, no request once cached, offline use, and every error a user
 // can meet (gated, not found, pickles only, no tokenizer, unsupported model_type, full disk,
 // interrupted download resumed).
@@ -7,8 +7,8 @@ import assert from 'node:assert/strict';
 import { existsSync, lstatSync, mkdtempSync, readFileSync, readdirSync, readlinkSync, rmSync, statSync, symlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
-import { FakeHub } from './hub-server.js';
-import { tinyBert } from './tiny-models.js';
+import { FakeHub } from '../fixtures/fake-hub.js';
+import { tinyBert } from '../fixtures/tiny-hub-models.js';
 import { loadPretrained, resolvePretrained, resolveModel } from '../../src/models/index.js';
 import { hubSnapshot, parseHubRef } from '../../src/hub/index.js';
 import { serializeSafetensors, readSafetensorsFolder } from '../../src/formats/safetensors.js';

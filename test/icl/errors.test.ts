@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { createServer } from 'node:net';
 import { OpenAILanguageModel } from '../../src/icl/backends/openai.js';
 import { runIcl } from '../../src/icl/run.js';
-import { sentimentFixture } from './fixture-lm.js';
+import { sentimentFixture } from '../fixtures/cue-word-lm.js';
 
 /** A port on 127.0.0.1 that nothing listens on. */
 async function closedPort(): Promise<number> {

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { sentimentFixture } from './fixture-lm.js';
+import { sentimentFixture } from '../fixtures/cue-word-lm.js';
 import { runIcl } from '../../src/icl/run.js';
 import {
   applyChatTemplate,

@@ -6,7 +6,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { checkpointToGguf } from '../../src/formats/gguf.js';
 import type { TensorInput } from '../../src/formats/safetensors.js';
-import { writeBpeTokenizer } from '../formats/fixtures.js';
+import { writeBpeTokenizer } from '../fixtures/tiny-tokenizers.js';
 import { loadLlamaCppModel, type LlamaCppLanguageModel } from '../../src/icl/backends/llamacpp.js';
 import { serve, type RunningServer } from '../../src/serve/server.js';
 import { OpenAILanguageModel } from '../../src/icl/backends/openai.js';

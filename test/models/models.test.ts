@@ -11,7 +11,7 @@ import { embedTexts, forwardTexts, fullLogits, nextTokenLogits, promptTokens, sc
 import { Tokenizer } from '../../src/formats/tokenizer.js';
 import { readCheckpoint } from '../../src/formats/checkpoint.js';
 import { checkpointToGguf } from '../../src/formats/gguf.js';
-import { writeBertTokenizer, writeBpeTokenizer } from '../formats/fixtures.js';
+import { writeBertTokenizer, writeBpeTokenizer } from '../fixtures/tiny-tokenizers.js';
 
 const tmp = () => mkdtemp(path.join(tmpdir(), 'tuneshot-models-'));
 

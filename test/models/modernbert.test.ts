@@ -16,7 +16,7 @@ import { checkpointToGguf } from '../../src/formats/gguf.js';
 import { readCheckpoint } from '../../src/formats/checkpoint.js';
 import { finetune } from '../../src/train/finetune.js';
 import { mulberry32 } from '../../src/engine/index.js';
-import { writeBertTokenizer } from '../formats/fixtures.js';
+import { writeBertTokenizer } from '../fixtures/tiny-tokenizers.js';
 
 const tmp = () => mkdtemp(path.join(tmpdir(), 'tuneshot-modernbert-'));
 

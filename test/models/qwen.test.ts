@@ -13,7 +13,7 @@ import { Tokenizer } from '../../src/formats/tokenizer.js';
 import { readCheckpoint } from '../../src/formats/checkpoint.js';
 import { checkpointToGguf, knownPreTokenizer, readGgufHeader, readGgufTensor } from '../../src/formats/gguf.js';
 import { mulberry32 } from '../../src/engine/index.js';
-import { writeBpeTokenizer } from '../formats/fixtures.js';
+import { writeBpeTokenizer } from '../fixtures/tiny-tokenizers.js';
 
 const tmp = () => mkdtemp(path.join(tmpdir(), 'tuneshot-qwen-'));
 

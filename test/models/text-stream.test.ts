@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { TextStream, settledLength } from '../../src/models/text-stream.js';
 import { Tokenizer } from '../../src/formats/tokenizer.js';
-import { writeBpeTokenizer } from '../formats/fixtures.js';
+import { writeBpeTokenizer } from '../fixtures/tiny-tokenizers.js';
 
 test('settledLength holds back incomplete characters and possible stop-sequence starts', () => {
   assert.equal(settledLength('hello', []), 5);

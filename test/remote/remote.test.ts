@@ -9,8 +9,8 @@ import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { getEventListeners } from 'node:events';
 import Database from 'better-sqlite3';
-import { FakeOpenAI } from './fake-openai.js';
-import { makeRemoteFixture, type RemoteFixture } from './fixture.js';
+import { FakeOpenAI } from '../fixtures/fake-openai.js';
+import { makeRemoteFixture, type RemoteFixture } from '../fixtures/spam-splits.js';
 import {
   cancelRemoteJob, followRemoteJob, remoteFinetune, type RemoteFinetuneOptions,
 } from '../../src/remote/finetune.js';

@@ -9,7 +9,7 @@ import { inflateSync } from 'node:zlib';
 import { advise } from '../../src/advise/advise.js';
 import { readResults } from '../../src/eval/read.js';
 import { writeReport } from '../../src/report/report.js';
-import { fixtureResults } from '../eval/fixture.js';
+import { fixtureResults } from '../fixtures/compare-results.js';
 
 const CHROMIUM = '/usr/bin/chromium';
 

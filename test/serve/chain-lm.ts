@@ -11,7 +11,7 @@ import * as path from 'node:path';
 import { BuiltinLanguageModel } from '../../src/icl/backends/builtin.js';
 import { Tokenizer } from '../../src/formats/tokenizer.js';
 import { TransformerModel, llamaConfig } from '../../src/models/index.js';
-import { BPE_EOS, bytesToUnicode, writeBpeTokenizer } from '../formats/fixtures.js';
+import { BPE_EOS, bytesToUnicode, writeBpeTokenizer } from '../fixtures/tiny-tokenizers.js';
 
 export interface ChainOptions {
   /** What the model writes: each UTF-8 byte is one token, so no byte may repeat. */

@@ -2,7 +2,7 @@
 // generation mapped onto the label set. Also: chat templates are applied when the model has one.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { sentimentFixture } from '../icl/fixture-lm.js';
+import { sentimentFixture } from '../fixtures/cue-word-lm.js';
 import { serve } from '../../src/serve/server.js';
 import { OpenAILanguageModel } from '../../src/icl/backends/openai.js';
 import type { LanguageModel } from '../../src/icl/language-model.js';

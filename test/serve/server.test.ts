@@ -1,7 +1,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import OpenAI from 'openai';
-import { sentimentFixture } from '../icl/fixture-lm.js';
+import { sentimentFixture } from '../fixtures/cue-word-lm.js';
 import { serve, serverMetrics, type RunningServer } from '../../src/serve/server.js';
 import { IclClassifier } from '../../src/icl/classify.js';
 import { createPromptProgram } from '../../src/icl/prompt.js';

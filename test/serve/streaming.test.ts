@@ -7,7 +7,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import OpenAI from 'openai';
 import { serve, serverMetrics, type RunningServer } from '../../src/serve/server.js';
-import { sentimentFixture } from '../icl/fixture-lm.js';
+import { sentimentFixture } from '../fixtures/cue-word-lm.js';
 import { chainLanguageModel, recording, type Recorded } from './chain-lm.js';
 
 const ALPHABET = 'abcdefghijklmnopqrstuvwxyz';

@@ -7,7 +7,7 @@ import { execFile } from 'node:child_process';
 import { existsSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { promisify } from 'node:util';
-import { makeFixture } from './fixture.js';
+import { makeFixture } from '../fixtures/tiny-pretrained-models.js';
 import { parseBaselines } from '../../src/cli/compare.js';
 import { parseMetric } from '../../src/eval/metric.js';
 

@@ -11,8 +11,8 @@ import { main } from '../../src/cli/main.js';
 import { existsSync, mkdtempSync, readdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
-import { FakeHub } from './hub-server.js';
-import { tinyBert } from './tiny-models.js';
+import { FakeHub } from '../fixtures/fake-hub.js';
+import { tinyBert } from '../fixtures/tiny-hub-models.js';
 
 let hub: FakeHub;
 let env: NodeJS.ProcessEnv;

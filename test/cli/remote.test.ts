@@ -11,9 +11,9 @@ import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { format, promisify } from 'node:util';
-import { FakeOpenAI } from './fake-openai.js';
+import { FakeOpenAI } from '../fixtures/fake-openai.js';
 import { main } from '../../src/cli/main.js';
-import { makeRemoteFixture, writeJsonl, type RemoteFixture } from './fixture.js';
+import { makeRemoteFixture, writeJsonl, type RemoteFixture } from '../fixtures/spam-splits.js';
 
 const run = promisify(execFile);
 let server: FakeOpenAI;

@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { serve, type RunningServer } from '../../src/serve/server.js';
 import { loadClassifier } from '../../src/train/adapted.js';
-import { teacherLM, toyTask } from './fixture.js';
+import { teacherLM, toyTask } from '../fixtures/toy-sentiment-task.js';
 
 const KEY = 'distill-test-key';
 const dir = mkdtempSync(path.join(tmpdir(), 'tuneshot-distill-cli-'));
