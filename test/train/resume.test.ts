@@ -77,9 +77,13 @@ test('--resume refuses a checkpoint of another run in one line naming the field 
   // The refused checkpoint is left as it was, and resuming with the run's own settings still works.
   const r = await finetune({ ...opts, resume: true });
   assert.equal(r.steps, 12);
-  // Not resuming over an existing checkpoint is refused too: it is the user's progress.
-  await assert.rejects(finetune({ ...opts, stopAfter: 2 }), /stopped after 2 steps/);
-  await assert.rejects(finetune(opts), /holds a checkpoint from an earlier run; pass --resume to continue it/);
+  // A finished output is not replaced without --overwrite.
+  await assert.rejects(finetune({ ...opts, stopAfter: 2 }), /holds an earlier tuneshot finetune output; pass --overwrite to replace it/);
+  // Not resuming over an existing checkpoint is refused too, even with --overwrite: it is the user's progress.
+  const other = { ...opts, out: path.join(dir, 'other') };
+  await assert.rejects(finetune({ ...other, stopAfter: 2 }), /stopped after 2 steps/);
+  await assert.rejects(finetune(other), /holds a checkpoint from an earlier run; pass --resume to continue it/);
+  await assert.rejects(finetune({ ...other, overwrite: true }), /holds a checkpoint from an earlier run; pass --resume to continue it/);
 });
 
 test('--resume without a checkpoint says it starts fresh, and does', { timeout: 60_000 }, async () => {
