@@ -2,9 +2,7 @@
 // `tuneshot report`: re-render the report of a results.json.
 import * as path from 'node:path';
 import type { Command } from 'commander';
-import { advise, formatAdvice, type Constraints } from '../advise/advise.js';
-import { readResults } from '../eval/read.js';
-import { writeReport } from '../report/report.js';
+import { advise, formatAdvice, readResults, writeReport, type Constraints } from '../index.js';
 import { openOutputFolder } from '../io/output.js';
 import { num, oneOf } from './args.js';
 

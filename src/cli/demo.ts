@@ -5,13 +5,7 @@
 import * as path from 'node:path';
 import type { Command } from 'commander';
 import { Option } from 'commander';
-import { compare } from '../compare/compare.js';
-import { fmtMs, formatAdvice } from '../advise/advise.js';
-import { flagMark } from '../eval/assess.js';
-import { armLabel } from '../eval/results.js';
-import { builtinDataset } from '../data/builtin.js';
-import type { Budget } from '../eval/results.js';
-import type { Method } from '../train/methods/index.js';
+import { armLabel, builtinDataset, compare, flagMark, fmtMs, formatAdvice, type Budget, type Method } from '../index.js';
 import { DEMO_DISTILL_HINT, checkTeacherSpec, demoDistill } from './distill.js';
 import { num } from './args.js';
 

@@ -3,13 +3,10 @@
 // <out>/labelled.jsonl and <out>/summary.json, and prints the summary.
 import * as path from 'node:path';
 import type { Command } from 'commander';
-import { distill, type DistillOptions } from '../distill/distill.js';
-import { formatSummary } from '../distill/summary.js';
-import { loadExamples, sampleBudget } from '../data/dataset.js';
-import { builtinDataset } from '../data/builtin.js';
-import { shuffle } from '../data/random.js';
-import { loadPromptProgram, type SelectionMethod } from '../icl/prompt.js';
-import { listBackends, parseBackendSpec } from '../icl/backends/index.js';
+import {
+  builtinDataset, distill, formatDistillSummary as formatSummary, listBackends, loadExamples, loadPromptProgram, parseBackendSpec, sampleBudget, shuffle,
+  type DistillOptions, type SelectionMethod,
+} from '../index.js';
 import { Progress } from '../util/progress.js';
 import { num } from './args.js';
 

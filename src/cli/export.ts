@@ -1,7 +1,7 @@
 // `tuneshot export`: deploy an adapted model elsewhere — a GGUF for llama.cpp / Ollama, or the ONNX
 // folder transformers.js loads. A thin layer over exportModel (src/export).
 import type { Command } from 'commander';
-import { EXPORT_FORMATS, checkExportOptions, exportModel } from '../export/export.js';
+import { EXPORT_FORMATS, checkExportOptions, exportModel } from '../index.js';
 import { Option } from 'commander';
 
 const size = (n: number) => (n >= 2 ** 20 ? `${(n / 2 ** 20).toFixed(1)} MiB` : `${(n / 1024).toFixed(1)} KiB`);

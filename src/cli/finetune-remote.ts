@@ -2,11 +2,9 @@
 // over remoteFinetune() (src/remote). Its options are added to the finetune command here, and
 // checked both ways: remote-only options need --remote, local-only options refuse it.
 import type { Command } from 'commander';
-import { loadExamples, type LoadOptions } from '../data/dataset.js';
-import { loadPromptProgram, type PromptProgram } from '../icl/prompt.js';
-import { remoteFinetune } from '../remote/finetune.js';
-import { remoteProviders } from '../remote/providers.js';
-import type { RemoteHyperparameters } from '../remote/finetuner.js';
+import {
+  loadExamples, loadPromptProgram, remoteFinetune, remoteProviders, type LoadOptions, type PromptProgram, type RemoteHyperparameters,
+} from '../index.js';
 import { commandLine, num } from './args.js';
 import { addConnectionOptions, connectionFrom, pollIntervalMs, withDetach } from './remote-options.js';
 

@@ -3,12 +3,8 @@
 // its file and line, and nothing is written.
 import * as path from 'node:path';
 import type { Command } from 'commander';
-import { trackRun } from '../registry/track.js';
-import { loadExamples, type LoadOptions } from '../data/dataset.js';
-import { finetune } from '../train/finetune.js';
-import type { Method } from '../train/methods/index.js';
+import { finetune, loadExamples, resolveModel, trackRun, type LoadOptions, type Method } from '../index.js';
 import { prepareOutputFolder } from '../io/output.js';
-import { resolveModel } from '../models/resolve.js';
 import { commandLine, list, num, oneOf } from './args.js';
 import { addRemoteOptions, finetuneRemote } from './finetune-remote.js';
 

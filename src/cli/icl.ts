@@ -2,19 +2,13 @@
 // training file, through any language model backend; predictions as JSONL (atomic), metrics printed,
 // and optionally the prompt program (with its backend) saved for `tuneshot serve`. The candidate
 // labels come from the demonstrations (or --labels), never from the test file.
-import { collectHubModels, type HubModelRecord } from '../hub/provenance.js';
 import { existsSync } from 'node:fs';
 import * as path from 'node:path';
 import type { Command } from 'commander';
-import { trackRun } from '../registry/track.js';
-import { truncateAll } from '../icl/truncate.js';
-import { loadExamples } from '../data/dataset.js';
-import { createLanguageModel } from '../icl/backends/index.js';
-import { withCache } from '../icl/cache.js';
-import { saveProgramWithBackend } from '../icl/load-program.js';
-import type { SelectionMethod } from '../icl/prompt.js';
-import { runIcl, type GenerationMetrics } from '../icl/run.js';
-import type { ClassificationMetrics } from '../eval/metrics.js';
+import {
+  collectHubModels, createLanguageModel, loadExamples, runIcl, saveProgramWithBackend, trackRun, truncateAll, withCache,
+  type ClassificationMetrics, type GenerationMetrics, type HubModelRecord, type SelectionMethod,
+} from '../index.js';
 import { Progress } from '../util/progress.js';
 import { writeJsonlAtomic } from '../io/atomic.js';
 import { prepareOutputFile } from '../io/output.js';

@@ -2,10 +2,7 @@
 // A job tuneshot created is reached on the endpoint the registry recorded for it; others on the
 // one the options (or OPENAI_BASE_URL / AZURE_OPENAI_ENDPOINT) name.
 import type { Command } from 'commander';
-import { openRegistry } from '../registry/registry.js';
-import { RemoteStore } from '../registry/remote.js';
-import { cancelRemoteJob, finetunerForJob, followRemoteJob } from '../remote/finetune.js';
-import { createRemoteFinetuner, remoteProviders } from '../remote/providers.js';
+import { RemoteStore, cancelRemoteJob, createRemoteFinetuner, finetunerForJob, followRemoteJob, openRegistry, remoteProviders } from '../index.js';
 import { num } from './args.js';
 import { addConnectionOptions, connectionFrom, pollIntervalMs, withDetach } from './remote-options.js';
 

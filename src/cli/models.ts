@@ -1,8 +1,7 @@
 // `tuneshot models ls | pull <id> | rm <id>`: the embedded models and the Hugging Face cache
 // (shared with Python's huggingface_hub: $HF_HUB_CACHE, else $HF_HOME/hub, else ~/.cache/huggingface/hub).
 import type { Command } from 'commander';
-import { hubSettings } from '../hub/index.js';
-import { listModels, pullModel, removeModel } from '../models/catalog.js';
+import { hubSettings, listModels, pullModel, removeModel } from '../index.js';
 
 export const formatBytes = (n: number) => (n >= 1e9 ? `${(n / 1e9).toFixed(2)} GB` : n >= 1e6 ? `${(n / 1e6).toFixed(1)} MB` : n >= 1e3 ? `${(n / 1e3).toFixed(1)} kB` : `${n} B`);
 const formatCount = (n: number | undefined) => (n === undefined ? '-' : n >= 1e9 ? `${(n / 1e9).toFixed(2)}B` : n >= 1e6 ? `${(n / 1e6).toFixed(1)}M` : n >= 1e3 ? `${(n / 1e3).toFixed(1)}k` : String(n));

@@ -4,14 +4,11 @@
 import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import type { Command } from 'commander';
-import { loadExamples } from '../data/dataset.js';
-import { classificationMetrics, exactMatch } from '../eval/metrics.js';
-import { FineTunedGenerator, loadClassifier } from '../train/adapted.js';
-import { isRemoteModelFolder, loadRemoteClassifier } from '../remote/card.js';
-import type { Classifier } from '../predictor.js';
-import { loadPretrained, resolvePretrained } from '../models/pretrained.js';
+import {
+  FineTunedGenerator, QUANTIZE_MODES, classificationMetrics, exactMatch, isRemoteModelFolder, loadClassifier, loadExamples,
+  loadPretrained, loadRemoteClassifier, quantizeClassifier, resolvePretrained, type Classifier, type QuantizeMode,
+} from '../index.js';
 import { Progress } from '../util/progress.js';
-import { QUANTIZE_MODES, quantizeClassifier, type QuantizeMode } from '../export/int8-classifier.js';
 import { Option } from 'commander';
 import { writeJsonlAtomic } from '../io/atomic.js';
 import { prepareOutputFile } from '../io/output.js';

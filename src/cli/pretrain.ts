@@ -1,9 +1,7 @@
 // `tuneshot pretrain`: a base model from scratch (masked LM for encoders, causal LM for decoders).
 import * as path from 'node:path';
 import type { Command } from 'commander';
-import { trackRun } from '../registry/track.js';
-import { corpusPath } from '../data/corpus.js';
-import { pretrain } from '../train/pretrain.js';
+import { corpusPath, pretrain, trackRun } from '../index.js';
 import { commandLine, num, oneOf } from './args.js';
 
 interface PretrainCliOptions {

@@ -1,7 +1,7 @@
 // Options that say how to reach a remote fine-tuning provider, shared by `finetune --remote` and
 // `tuneshot jobs`.
 import type { Command } from 'commander';
-import type { ConnectOptions } from '../remote/providers.js';
+import type { ConnectOptions } from '../index.js';
 import { num } from './args.js';
 
 export function addConnectionOptions(cmd: Command): Command {

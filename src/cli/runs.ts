@@ -1,6 +1,6 @@
 // `tuneshot runs ls | show <id> | rm <id>`: the run registry ($TUNESHOT_HOME/registry.sqlite).
 import type { Command } from 'commander';
-import { openRegistry, RUN_KINDS, RUN_STATUSES, type Run, type RunKind, type RunStatus } from '../registry/registry.js';
+import { openRegistry, RUN_KINDS, RUN_STATUSES, type Run, type RunKind, type RunStatus } from '../index.js';
 import { num, oneOf } from './args.js';
 
 interface RunsLsCliOptions {

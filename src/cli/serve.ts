@@ -3,14 +3,10 @@
 import { existsSync, statSync } from 'node:fs';
 import * as path from 'node:path';
 import type { Command } from 'commander';
-import type { Classifier } from '../predictor.js';
-import type { LanguageModel } from '../icl/language-model.js';
-import { BuiltinLanguageModel } from '../icl/backends/builtin.js';
-import { isPromptProgramFile, loadProgramClassifier } from '../icl/load-program.js';
-import { loadPretrained, resolvePretrained } from '../models/pretrained.js';
-import { serve } from '../serve/server.js';
-import { isClassifierFolder, loadClassifier } from '../train/adapted.js';
-import { QUANTIZE_MODES, quantizeClassifier, type QuantizeMode } from '../export/int8-classifier.js';
+import {
+  BuiltinLanguageModel, QUANTIZE_MODES, isClassifierFolder, isPromptProgramFile, loadClassifier, loadPretrained, loadProgramClassifier,
+  quantizeClassifier, resolvePretrained, serve, type Classifier, type LanguageModel, type QuantizeMode,
+} from '../index.js';
 import { Option } from 'commander';
 import { num } from './args.js';
 

@@ -1,5 +1,6 @@
-// The `builtin` backend: tuneshot's own engine on a local decoder folder or the embedded
-// tuneshot-base-lm. Embeddings come from the embedded encoder (decoders have no sentence embeddings).
+// The `builtin` backend: tuneshot's own engine on a decoder loadPretrained finds (a local folder,
+// the embedded tuneshot-base-lm or a Hub id). Embeddings come from the embedded encoder (decoders
+// have no sentence embeddings).
 import * as path from 'node:path';
 import type { ContinuationScore, GenerateOptions, Generation, LanguageModel } from '../language-model.js';
 import { TransformerModel } from '../../models/model.js';

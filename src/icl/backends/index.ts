@@ -1,12 +1,12 @@
-// Language model backends behind one factory. Built-in backends: `openai` (any OpenAI-compatible
-// server) and `llamacpp` (a GGUF file through node-llama-cpp). Others (e.g. `builtin`, tuneshot's
-// own transformer) register themselves with registerBackend().
+// Language model backends behind one factory. Registered at the end of this file, each loading its
+// module on first use: `openai` (any OpenAI-compatible server), `llamacpp` (a GGUF file through
+// node-llama-cpp) and `builtin` (tuneshot's own engine). Others register with registerBackend().
 
 import type { LanguageModel } from '../language-model.js';
 
 export interface BackendSpec {
   backend: string;
-  /** Model name (openai), GGUF path (llamacpp), checkpoint folder (builtin), ... */
+  /** Model name (openai), GGUF path (llamacpp), model folder, embedded model or Hub id (builtin), ... */
   model: string;
   [option: string]: unknown;
 }
