@@ -69,13 +69,16 @@ export function advise(evidence: CompareResults | undefined, constraints: Constr
     advice.arm = chosen.arm;
     advice.budget = chosen.budget;
   }
+  const armKind = advice.arm !== undefined ? ctx.armKindOf(advice.arm) : undefined;
+  if (armKind) advice.armKind = armKind;
   if (ctx.crossover) advice.crossover = ctx.crossover;
   return advice;
 }
 
-export function recommendationText(a: Pick<Advice, 'recommendation' | 'arm' | 'budget'>): string {
+export function recommendationText(a: Pick<Advice, 'recommendation' | 'arm' | 'budget' | 'armKind'>): string {
   if (a.recommendation === 'undecided') return 'Undecided: the evidence and constraints do not settle it';
-  const what = a.recommendation === 'finetune' ? 'fine-tune' : a.recommendation === 'icl' ? 'use in-context learning' : a.recommendation === 'distilled' ? 'distil the ICL teacher into a fine-tuned model' : 'a classical model is enough';
+  const remote = a.armKind === 'ft-remote' || (a.armKind === undefined && a.arm?.startsWith('ft-remote:'));
+  const what = a.recommendation === 'finetune' ? (remote ? 'fine-tune remotely' : 'fine-tune') : a.recommendation === 'icl' ? 'use in-context learning' : a.recommendation === 'distilled' ? 'distil the ICL teacher into a fine-tuned model' : 'a classical model is enough';
   return `Recommendation: ${what}${a.arm ? ` (${a.arm}${a.budget !== undefined ? ` at ${formatBudget(a.budget)}` : ''})` : ''}`;
 }
 

@@ -20,10 +20,25 @@ export function best(rows: readonly SummaryRow[]): SummaryRow | undefined {
   return b;
 }
 
+/**
+ * The kind an arm counts as in the advice: its own, except that a remotely fine-tuned model
+ * ('ft-remote') is a fine-tuned arm like a local one (the same floor, the same side of the vote,
+ * the same crossover); `armKindOf` keeps the difference for the wording.
+ */
 export function kindMap(evidence: CompareResults | undefined): (id: string) => ArmKind | undefined {
+  const raw = armKindMap(evidence);
+  return (id) => {
+    const k = raw(id);
+    return k === 'ft-remote' ? 'finetune' : k;
+  };
+}
+
+/** The arm's own kind, as results.json names it. */
+export function armKindMap(evidence: CompareResults | undefined): (id: string) => ArmKind | undefined {
   const m = new Map<string, ArmKind>();
   for (const x of evidence?.arms ?? []) m.set(x.id, x.kind);
-  return (id) => m.get(id) ?? (id.startsWith('ft:') ? 'finetune' : id.startsWith('icl:') ? 'icl' : id.startsWith('baseline:') ? 'baseline' : undefined);
+  return (id) => m.get(id)
+    ?? (id.startsWith('ft-remote:') ? 'ft-remote' : id.startsWith('ft:') ? 'finetune' : id.startsWith('icl:') ? 'icl' : id.startsWith('baseline:') ? 'baseline' : undefined);
 }
 
 /**
@@ -44,12 +59,13 @@ export function findCrossover(evidence: CompareResults, rows: readonly SummaryRo
 
 export function buildContext(evidence: CompareResults | undefined, constraints: Constraints): AdviceContext {
   const kindOf = kindMap(evidence);
+  const armKindOf = armKindMap(evidence);
   const rows = evidence?.summary ?? [];
   const have = constraints.labelledExamples;
   const reachable = rows.filter((r) => have === undefined || budgetPerClass(r.budget, evidence?.task) <= have + 1e-9);
   const lat = constraints.latencyBudgetMs;
   const eligible = reachable.filter((r) => lat === undefined || r.p95Ms <= lat);
-  const ctx: AdviceContext = { constraints, kindOf, reachable, eligible };
+  const ctx: AdviceContext = { constraints, kindOf, armKindOf, reachable, eligible };
   if (evidence) ctx.evidence = evidence;
   const candidates = eligible.filter((r) => !r.flag);
   const bf = best(candidates.filter((r) => kindOf(r.arm) === 'finetune'));

@@ -10,14 +10,18 @@ import type { AdviceContext, Reason, Rule } from './types.js';
 
 /** Latency, training time and price of a row, for setting a cheap model beside an expensive one. */
 function costOf(r: SummaryRow): string {
-  return `p50 ${fmtMs(r.p50Ms)} a query, trains in ${fmtSeconds(r.meanTrainSeconds)}${r.costPer1kQueriesUsd !== undefined ? `, $${r.costPer1kQueriesUsd.toFixed(4)} per 1k queries` : ''}`;
+  return `p50 ${fmtMs(r.p50Ms)} a query, trains in ${fmtSeconds(r.meanTrainSeconds)}${r.costPer1kQueriesUsd !== undefined ? `, $${r.costPer1kQueriesUsd.toFixed(4)} per 1k queries` : ''}`
+    + `${r.oneOffCostUsd !== undefined ? `, $${r.oneOffCostUsd.toFixed(2)} once` : ''}`;
 }
 
 function whatToTry(ctx: AdviceContext, kind: ArmKind, rows: SummaryRow[], allFlagged: boolean): string {
   const tips: string[] = [];
   if (kind === 'icl') tips.push('try a bigger language model for ICL (--icl llamacpp:<model.gguf> or openai:<model>)');
   else if (kind === 'distilled') tips.push('a better teacher (--icl) or a larger --distill-size');
-  else if (allFlagged) {
+  else if (kind === 'ft-remote' && allFlagged) {
+    const largest = [...rows].sort((a, b) => compareBudgets(b.budget, a.budget))[0]!;
+    tips.push(`label more data for remote fine-tuning (the largest budget measured was ${formatBudget(largest.budget)}), give it more epochs (--remote-epochs) or a bigger base model`);
+  } else if (allFlagged) {
     const largest = [...rows].sort((a, b) => compareBudgets(b.budget, a.budget))[0]!;
     tips.push(`label more data for ${kind === 'finetune' ? 'fine-tuning' : 'it'} (the largest budget measured was ${formatBudget(largest.budget)})`);
   } else {

@@ -41,5 +41,5 @@ export function fmtScore(r: SummaryRow): string {
 }
 
 export function kindName(k: ArmKind): string {
-  return k === 'finetune' ? 'fine-tuning' : k === 'icl' ? 'in-context learning' : k === 'distilled' ? 'distillation' : 'the classical baseline';
+  return k === 'finetune' ? 'fine-tuning' : k === 'icl' ? 'in-context learning' : k === 'distilled' ? 'distillation' : k === 'ft-remote' ? 'remote fine-tuning' : 'the classical baseline';
 }

@@ -108,7 +108,7 @@ export const CONSTRAINT_RULES: readonly Rule[] = [
       if (!ctx.evidence) return [];
       const c = ctx.crossover;
       const m = metricTitle(ctx.evidence.metric.name);
-      const hasBoth = ctx.evidence.arms.some((a) => a.kind === 'finetune') && ctx.evidence.arms.some((a) => a.kind === 'icl');
+      const hasBoth = ctx.evidence.arms.some((a) => ctx.kindOf(a.id) === 'finetune') && ctx.evidence.arms.some((a) => a.kind === 'icl');
       if (!hasBoth) return [];
       if (!c) {
         const icl = best(ctx.evidence.summary.filter((r) => ctx.kindOf(r.arm) === 'icl' && !r.flag));
@@ -138,6 +138,19 @@ export const CONSTRAINT_RULES: readonly Rule[] = [
         figures.finetuneUsdPerMonth = fm;
         figures.iclUsdPerMonth = im;
         text += ` ($${fm.toFixed(2)} vs $${im.toFixed(2)} a month)`;
+      }
+      // A model trained for money (remotely) pays its training back only through a cheaper query.
+      if (f.oneOffCostUsd !== undefined && f.costPer1kQueriesUsd !== undefined && i.costPer1kQueriesUsd !== undefined) {
+        const saving = (i.costPer1kQueriesUsd - f.costPer1kQueriesUsd) / 1000;
+        figures.finetuneOneOffUsd = f.oneOffCostUsd;
+        if (saving > 0) {
+          const breakEven = Math.ceil(f.oneOffCostUsd / saving);
+          figures.breakEvenQueries = breakEven;
+          figures.breakEvenDays = breakEven / Math.max(q, 1e-12);
+          text += `; its one-off training cost $${f.oneOffCostUsd.toFixed(2)} is paid back by the cheaper query after ${fmtCount(breakEven)} queries${q > 0 ? ` (${(breakEven / q).toFixed(1)} days)` : ''}`;
+        } else {
+          text += `; its one-off training cost $${f.oneOffCostUsd.toFixed(2)} is never paid back: a query costs no less than with ICL`;
+        }
       }
       if (iDay > 3 * fDay && iDay >= 3600) return [reason('volume', 'finetune', 2, `${text}: at this volume the cheaper inference of the fine-tuned model matters`, figures)];
       if (fDay > 3 * iDay && fDay >= 3600) return [reason('volume', 'icl', 2, `${text}: at this volume the cheaper inference of ICL matters`, figures)];

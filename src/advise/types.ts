@@ -48,6 +48,8 @@ export interface Advice {
   recommendation: Recommendation;
   /** The arm to use (best measured of the recommended kind within the constraints). */
   arm?: string;
+  /** That arm's own kind (e.g. 'ft-remote' for a recommended fine-tuned arm trained remotely). */
+  armKind?: ArmKind;
   budget?: Budget;
   reasons: Reason[];
   crossover?: Crossover;
@@ -61,7 +63,10 @@ export interface Advice {
 export interface AdviceContext {
   evidence?: CompareResults;
   constraints: Constraints;
+  /** The kind an arm counts as: a remote fine-tuned arm ('ft-remote') counts as 'finetune'. */
   kindOf: (armId: string) => ArmKind | undefined;
+  /** The arm's own kind (keeps 'ft-remote'), for the wording. */
+  armKindOf: (armId: string) => ArmKind | undefined;
   /** Summary rows within the labelled-data budget (latency not applied). */
   reachable: SummaryRow[];
   /** Reachable rows that also meet the latency budget. */

@@ -1,14 +1,16 @@
-// Reading results.json back: validated against the schema of its version, version 1 upgraded.
+// Reading results.json back: validated against the schema of its version, older versions upgraded.
 import { readFileSync } from 'node:fs';
 import { formatIssuesOf } from './issues.js';
 import { CompareResultsSchema, RESULTS_VERSION, type CompareResults } from './results.js';
 import { parseResultsV1, upgradeV1 } from './results-v1.js';
 
-/** Validates parsed JSON as CompareResults, upgrading version 1 (throws a readable error listing the bad fields). */
+/** Validates parsed JSON as CompareResults, upgrading versions 1 and 2 (throws a readable error listing the bad fields). */
 export function parseResults(json: unknown): CompareResults {
   const version = (json as { version?: unknown } | null)?.version;
   if (version === 1) return upgradeV1(parseResultsV1(json));
-  if (version !== RESULTS_VERSION) throw new Error(`invalid compare results:\n  version: this tuneshot reads versions 1 and ${RESULTS_VERSION}, got ${JSON.stringify(version)}`);
+  // Version 2 is version 3 without the remote kind and cell jobs: its files validate as they are.
+  if (version === 2) return parseResults({ ...(json as object), version: RESULTS_VERSION });
+  if (version !== RESULTS_VERSION) throw new Error(`invalid compare results:\n  version: this tuneshot reads versions 1 to ${RESULTS_VERSION}, got ${JSON.stringify(version)}`);
   const r = CompareResultsSchema.safeParse(json);
   if (!r.success) throw new Error(`invalid compare results:\n${formatIssuesOf(r.error)}`);
   const res = r.data;

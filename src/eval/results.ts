@@ -3,14 +3,21 @@
 // labelled-data budgets and seeds, scored on one test set. Schemas are zod so that results.json
 // read back is validated; the TypeScript types are inferred from them.
 //
-// Version 2 (this one) names a compared approach an "arm" (version 1 said "method", which is also
-// what a fine-tuning method is called), adds the baseline kind, the primary metric and its reason,
-// one-off costs, and summary rows ranked by the primary metric with degenerate arms flagged.
-// Version 1 files are still read: parseResults (read.ts) upgrades them (results-v1.ts).
+// Version 2 names a compared approach an "arm" (version 1 said "method", which is also what a
+// fine-tuning method is called), adds the baseline kind, the primary metric and its reason, one-off
+// costs, and summary rows ranked by the primary metric with degenerate arms flagged.
+// Version 3 (this one) adds the remote fine-tuning kind ('ft-remote') and each remote cell's
+// provider job (`remoteJob`); the rest is version 2's.
+//
+// The version moves whenever a file written now could be refused or misread by the reader of the
+// previous version (a new arm kind is one: a version-2 reader refuses 'ft-remote'), so an older
+// tuneshot says "reads versions 1 and 2, got 3" instead of failing on a field. Every older version
+// stays readable: parseResults (read.ts) upgrades version 1 (results-v1.ts) and version 2 (the same
+// fields, every version-2 kind included).
 
 import { z } from 'zod';
 
-export const RESULTS_VERSION = 2;
+export const RESULTS_VERSION = 3;
 
 /** Examples per class; 'all' = the whole training set. 0 = zero-shot (ICL only). */
 export const BudgetSchema = z.union([z.number().int().nonnegative(), z.literal('all')]);
@@ -29,8 +36,11 @@ export const TaskInfoSchema = z.object({
 });
 export type TaskInfo = z.infer<typeof TaskInfoSchema>;
 
-/** What an arm is, for the advice: learned by prompting, by fine-tuning, or a reference baseline. */
-export const ArmKindSchema = z.enum(['finetune', 'icl', 'distilled', 'baseline']);
+/**
+ * What an arm is, for the advice: learned by prompting, by fine-tuning (here, or by a provider's
+ * fine-tuning jobs API: 'ft-remote'), by distillation, or a reference baseline.
+ */
+export const ArmKindSchema = z.enum(['finetune', 'icl', 'distilled', 'ft-remote', 'baseline']);
 export type ArmKind = z.infer<typeof ArmKindSchema>;
 
 export const ArmInfoSchema = z.object({
@@ -76,6 +86,20 @@ export const InferenceCostSchema = z.object({
 });
 export type InferenceCost = z.infer<typeof InferenceCostSchema>;
 
+/** A remote fine-tuning job behind a cell: where it ran, what it made, and whether an earlier job was reused. */
+export const RemoteJobInfoSchema = z.object({
+  provider: z.string(),
+  endpoint: z.string(),
+  jobId: z.string(),
+  /** Call it as openai:<fineTunedModel> at the endpoint. */
+  fineTunedModel: z.string(),
+  /** As the provider reported them (null when it did not). */
+  trainedTokens: z.number().nonnegative().nullable(),
+  /** A finished job for the same data and hyperparameters was reused: nothing was uploaded or trained for this cell. */
+  reused: z.boolean(),
+});
+export type RemoteJobInfo = z.infer<typeof RemoteJobInfoSchema>;
+
 /** One run: an arm at a budget with a seed (the seed draws the training examples / demonstrations). */
 export const CellSchema = z.object({
   arm: z.string(),
@@ -90,6 +114,8 @@ export const CellSchema = z.object({
   costPer1kQueriesUsd: z.number().nonnegative().optional(),
   /** One-off cost in USD (training, labelling data), when priced. */
   oneOffCostUsd: z.number().nonnegative().optional(),
+  /** The provider's job that trained this cell's model (remote fine-tuning arms only). */
+  remoteJob: RemoteJobInfoSchema.optional(),
   /** Set when the run failed; metrics are then meaningless and the cell is left out of summaries. */
   error: z.string().optional(),
 });

@@ -38,7 +38,7 @@ function armColors(results: CompareResults): { domain: string[]; range: string[]
 const BASELINE_GREYS = ['#555555', '#999999', '#777777'];
 
 function kindName(k: ArmKind | undefined): string {
-  return k === 'finetune' ? 'fine-tuned' : k === 'icl' ? 'in-context' : k === 'distilled' ? 'distilled' : 'baseline';
+  return k === 'finetune' ? 'fine-tuned' : k === 'icl' ? 'in-context' : k === 'distilled' ? 'distilled' : k === 'ft-remote' ? 'fine-tuned remotely' : 'baseline';
 }
 
 /** Budgets that have rows, ascending ('all' last). */
@@ -85,7 +85,7 @@ export function learningCurveSpec(results: CompareResults, advice?: Advice): Top
     scale: colors,
     legend: { orient: 'bottom' as const, columns: 1, symbolType: 'stroke', symbolOpacity: 1, symbolStrokeWidth: 3, symbolSize: 200 },
   };
-  const dash = { field: 'kind', type: 'nominal' as const, title: 'kind', scale: { domain: ['fine-tuned', 'in-context', 'distilled', 'baseline'], range: [[1, 0], [1, 0], [1, 0], [5, 4]] }, legend: null };
+  const dash = { field: 'kind', type: 'nominal' as const, title: 'kind', scale: { domain: ['fine-tuned', 'in-context', 'distilled', 'fine-tuned remotely', 'baseline'], range: [[1, 0], [1, 0], [1, 0], [1, 0], [5, 4]] }, legend: null };
   const status = { field: 'status', type: 'nominal' as const, title: 'result', scale: { domain: ['ok', 'degenerate', 'no better than majority'], range: ['circle', 'cross', 'triangle-down'] }, legend: { orient: 'bottom' as const } };
   const yMin = Math.max(0, Math.floor((Math.min(...values.map((v) => v.lower), 1) - 0.05) * 10) / 10);
   const y = { field: 'accuracy', type: 'quantitative' as const, title: `test ${metric} (mean over seeds, 95% band)`, scale: { domain: [yMin, 1] } };
@@ -145,6 +145,14 @@ export function learningCurveSpec(results: CompareResults, advice?: Advice): Top
   } as TopLevelSpec;
 }
 
+/** "16/class", then "$0.0830/1k q" when a query costs something, then "$0.06 once" when there is a one-off cost. */
+function costTag(r: SummaryRow): string {
+  const parts = [formatBudget(r.budget)];
+  if (r.costPer1kQueriesUsd !== undefined && r.costPer1kQueriesUsd > 0) parts.push(`$${r.costPer1kQueriesUsd.toFixed(4)}/1k q`);
+  if (r.oneOffCostUsd !== undefined) parts.push(`$${r.oneOffCostUsd.toFixed(2)} once`);
+  return parts.join(', ');
+}
+
 export function costAccuracySpec(results: CompareResults): TopLevelSpec {
   const colors = armColors(results);
   const kinds = new Map(results.arms.map((m) => [m.id, m.kind]));
@@ -155,7 +163,8 @@ export function costAccuracySpec(results: CompareResults): TopLevelSpec {
     method: armLabel(results, r.arm),
     kind: kindName(kinds.get(r.arm)),
     budget: formatBudget(r.budget),
-    tag: ((key) => (placed.has(key) ? '' : (placed.add(key), formatBudget(r.budget))))(`${r.arm}|${r.mean.toFixed(3)}|${Math.log10(Math.max(r.p50Ms, 1e-3)).toFixed(1)}`),
+    // Dollars are written beside the point (the axis is latency): a price a query, and a one-off cost (remote training, a teacher's labelling).
+    tag: ((key) => (placed.has(key) ? '' : (placed.add(key), costTag(r))))(`${r.arm}|${r.mean.toFixed(3)}|${Math.log10(Math.max(r.p50Ms, 1e-3)).toFixed(1)}`),
     // Baselines answer in microseconds: clamp to the axis floor so that they show, at the far left.
     p50Ms: Math.max(r.p50Ms, 1e-3),
     flopsPerQuery: r.flopsPerQuery,
@@ -184,7 +193,7 @@ export function costAccuracySpec(results: CompareResults): TopLevelSpec {
           x,
           y: { field: 'accuracy', type: 'quantitative', title: `test ${metric} (mean, 95% interval)`, scale: { zero: false } },
           color,
-          shape: { field: 'kind', type: 'nominal', title: 'kind', scale: { domain: ['fine-tuned', 'in-context', 'distilled', 'baseline'], range: ['circle', 'diamond', 'triangle-up', 'square'] }, legend: { orient: 'bottom' } },
+          shape: { field: 'kind', type: 'nominal', title: 'kind', scale: { domain: ['fine-tuned', 'in-context', 'distilled', 'fine-tuned remotely', 'baseline'], range: ['circle', 'diamond', 'triangle-up', 'triangle-right', 'square'] }, legend: { orient: 'bottom' } },
           tooltip: [{ field: 'method' }, { field: 'budget' }, { field: 'accuracy', format: '.3f' }, { field: 'p50Ms', format: '.1f' }, { field: 'flopsPerQuery', format: '.3s' }],
         },
       },

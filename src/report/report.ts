@@ -46,7 +46,23 @@ interface Table {
 }
 
 export function kindTitle(k: ArmKind): string {
-  return k === 'finetune' ? 'fine-tuning' : k === 'icl' ? 'in-context learning' : k === 'distilled' ? 'distillation' : 'baseline';
+  return k === 'finetune' ? 'fine-tuning' : k === 'icl' ? 'in-context learning' : k === 'distilled' ? 'distillation' : k === 'ft-remote' ? 'remote fine-tuning' : 'baseline';
+}
+
+/** One row per remote fine-tuning job behind a cell: which model each budget and seed made, and what it cost. */
+export function remoteJobsTable(results: CompareResults): Table {
+  const rows = results.cells
+    .filter((c) => c.remoteJob && !c.error)
+    .map((c) => {
+      const j = c.remoteJob!;
+      return [
+        armLabel(results, c.arm), formatBudget(c.budget), String(c.seed), j.jobId, j.fineTunedModel,
+        j.trainedTokens === null ? 'not reported' : String(j.trainedTokens),
+        c.oneOffCostUsd === undefined ? '' : `$${c.oneOffCostUsd.toFixed(2)}`,
+        j.reused ? 'reused' : 'trained',
+      ];
+    });
+  return { head: ['arm', 'budget', 'seed', 'job', 'fine-tuned model', 'trained tokens', 'training $', 'this run'], rows, numeric: [2, 5, 6] };
 }
 
 /** One row per arm × budget: the primary metric first, then the other metrics, costs, and whether it may be recommended. */
@@ -198,6 +214,7 @@ export function reportHtml(results: CompareResults, advice: Advice, charts: Rend
     )
     .join('\n');
   const flagged = new Set(results.summary.map((r, i) => (r.flag ? i : -1)).filter((i) => i >= 0));
+  const remote = remoteJobsTable(results);
   return `<!DOCTYPE html>
 <html lang="en">
 <head>
@@ -227,7 +244,7 @@ ${reasons}
 
 <h2>Cost and accuracy</h2>
 <div class="charts">
-<figure class="chart" data-chart="cost-accuracy">${inlineSvg(charts.costAccuracy)}<figcaption>Each point is an arm at a budget (labelled); horizontal position is the median inference latency a query on a log scale (the baselines answer in microseconds, at the far left), the vertical line its 95% ${escapeHtml(metric)} interval.</figcaption></figure>
+<figure class="chart" data-chart="cost-accuracy">${inlineSvg(charts.costAccuracy)}<figcaption>Each point is an arm at a budget (labelled); horizontal position is the median inference latency a query on a log scale (the baselines answer in microseconds, at the far left), the vertical line its 95% ${escapeHtml(metric)} interval${results.summary.some((r) => (r.costPer1kQueriesUsd ?? 0) > 0 || r.oneOffCostUsd !== undefined) ? '; where priced, the dollars are written beside the point: per 1,000 queries, and once for a one-off cost (remote training, a teacher\'s labelling) paid before the first query' : ''}.</figcaption></figure>
 </div>
 
 <h2>Confusion matrices</h2>
@@ -241,6 +258,9 @@ ${confusionFigures}
 <div class="scroll">${htmlTable(perClassTable(results), 'perclass')}</div>
 <h2>Arms</h2>
 <div class="scroll">${htmlTable(armsTable(results), 'arms')}</div>
+${remote.rows.length ? `<h2>Remote fine-tuning jobs</h2>
+<p class="meta">Each budget and seed trained one job of the provider's fine-tuning jobs API (or reused a finished one for the same data and hyperparameters); call a model as <code>openai:&lt;fine-tuned model&gt;</code> at ${escapeHtml([...new Set(results.cells.flatMap((c) => (c.remoteJob ? [c.remoteJob.endpoint] : [])))].join(', '))}.</p>
+<div class="scroll">${htmlTable(remote, 'remote-jobs')}</div>` : ''}
 <h2>Reproduce</h2>
 <pre>${escapeHtml(results.commands.join('\n') || '(no commands recorded)')}</pre>
 </main>
@@ -266,6 +286,8 @@ export function summaryMarkdown(results: CompareResults, advice: Advice): string
   lines.push('## Figures', '', mdTable(summaryTable(results)), '');
   lines.push('## Per-class F1 at best budget', '', mdTable(perClassTable(results)), '');
   lines.push('## Arms', '', mdTable(armsTable(results)), '');
+  const remote = remoteJobsTable(results);
+  if (remote.rows.length) lines.push('## Remote fine-tuning jobs', '', mdTable(remote), '');
   if (results.commands.length) lines.push('## Reproduce', '', '```sh', ...results.commands, '```', '');
   return lines.join('\n');
 }

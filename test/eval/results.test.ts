@@ -88,7 +88,7 @@ test('parseResults round-trips a fixture and rejects bad input', () => {
   assert.equal(r.version, RESULTS_VERSION);
   const back = parseResults(JSON.parse(JSON.stringify(r)));
   assert.deepEqual(back, r);
-  assert.throws(() => parseResults({ ...r, version: 3 }), /invalid compare results:\n\s+version: this tuneshot reads versions 1 and 2, got 3/);
+  assert.throws(() => parseResults({ ...r, version: RESULTS_VERSION + 1 }), /invalid compare results:\n\s+version: this tuneshot reads versions 1 to 3, got 4/);
   assert.throws(() => parseResults({ ...r, cells: [{ ...r.cells[0]!, arm: 'nope' }] }), /unknown arm nope/);
   assert.throws(() => parseResults({ ...r, budgets: [-1] }), /budgets/);
   assert.throws(() => parseResults({ ...r, metric: { name: 'precision', reason: '' } }), /metric\.name/);
