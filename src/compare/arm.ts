@@ -5,7 +5,7 @@
 // arm is one file with a planner (arms/*.ts) plus one line in arms/index.ts.
 
 import type { Example } from '../data/dataset.js';
-import type { ArmInfo, ArmKind, Budget, InferenceCost, TrainCost } from '../eval/results.js';
+import type { ArmInfo, ArmKind, Budget, InferenceCost, RemoteJobInfo, TrainCost } from '../eval/results.js';
 import type { CompareOptions } from './options.js';
 
 export interface Arm {
@@ -22,8 +22,16 @@ export interface Arm {
    * the weights, hyperparameters, prices): part of each cell's hash, so a change recomputes the cell.
    */
   readonly settings: Record<string, unknown>;
+  /** How this arm is measured, for results.environment (e.g. the budgets it skips and why). */
+  readonly notes?: readonly string[];
   /** Whether the arm has a cell at this budget (fine-tuning has nothing to train on at 0). */
   runsAt(budget: Budget): boolean;
+  /**
+   * Connects or checks what the cells need (a provider's key and endpoint), once, before the first
+   * cell is computed; not called when every cell of the arm is reused. An error here stops the run
+   * with its message (a wrong key is not a failed cell).
+   */
+  prepare?(): Promise<void>;
   /** True when the result at this budget cannot depend on the seed (zero-shot ICL): computed once, shared by every seed. */
   seedIndependent?(budget: Budget): boolean;
   run(cell: ArmCell): Promise<ArmOutcome>;
@@ -38,6 +46,8 @@ export interface ArmCell {
   pool: Example[];
   /** Reports scoring progress over the test set. */
   onQuery: (done: number, total: number) => void;
+  /** Reports what a long wait is waiting for (a remote job's status), for the progress line. */
+  onStatus?: (status: string) => void;
 }
 
 export interface ArmOutcome {
@@ -54,6 +64,8 @@ export interface ArmOutcome {
   costPer1kQueriesUsd?: number;
   /** One-off USD (training, labelling), when priced. */
   oneOffCostUsd?: number;
+  /** The provider's job that trained the model (remote fine-tuning). */
+  remoteJob?: RemoteJobInfo;
 }
 
 /** What every planner sees: the task and the options of the run. */

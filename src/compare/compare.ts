@@ -34,7 +34,7 @@ import { sha } from './fingerprint.js';
 import type { CellKey, CompareOptions, CompareOutput } from './options.js';
 
 export { cellFileName } from './cells.js';
-export type { CellKey, CompareOptions, CompareOutput, CompareProgressEvent, BaselineName } from './options.js';
+export type { CellKey, CompareOptions, CompareOutput, CompareProgressEvent, BaselineName, CompareRemoteOptions } from './options.js';
 export { ALL_BASELINES } from './options.js';
 import { ALL_BASELINES } from './options.js';
 
@@ -122,7 +122,7 @@ function planRun(o: CompareOptions, task: Task): RunPlan {
   const budgets = capped.budgets;
   if (capped.note && !o.quiet) process.stderr.write(`compare: ${capped.note}\n`);
   const seeds = typeof o.seeds === 'number' || o.seeds === undefined ? Array.from({ length: o.seeds ?? 3 }, (_, i) => i) : o.seeds;
-  if ((o.icl ?? []).length + (o.ft ?? []).length === 0) throw new Error('nothing to compare: give at least one ICL model (icl) or base model to fine-tune (ft)');
+  if ((o.icl ?? []).length + (o.ft ?? []).length + (o.ftRemote ?? []).length === 0) throw new Error('nothing to compare: give at least one ICL model (icl) or base model to fine-tune (ft, or ftRemote remotely)');
   if (seeds.length === 0) throw new Error('at least one seed');
   if (budgets.length === 0) throw new Error('at least one budget');
   for (const b of o.baselines ?? []) if (!ALL_BASELINES.includes(b)) throw new Error(`baselines: unknown baseline "${b}" (${ALL_BASELINES.join(', ')}, or none)`);
@@ -138,7 +138,7 @@ function planRun(o: CompareOptions, task: Task): RunPlan {
   const arms = ARM_PLANNERS.flatMap((plan) => plan(ctx));
   const cells = arms.flatMap((arm) => budgets.filter((b) => arm.runsAt(b)).flatMap((b) => seeds.map((s) => ({ key: { arm: arm.id, budget: b, seed: s }, arm }))));
   const methods = o.methods ?? ALL_METHODS;
-  const command = o.command ?? `tuneshot compare --train ${task.train.name} --test ${task.testName}${(o.icl ?? []).map((s) => ` --icl ${s}`).join('')}${(o.ft ?? []).map((s) => ` --ft ${s}`).join('')} --methods ${methods.join(',')}`
+  const command = o.command ?? `tuneshot compare --train ${task.train.name} --test ${task.testName}${(o.icl ?? []).map((s) => ` --icl ${s}`).join('')}${(o.ft ?? []).map((s) => ` --ft ${s}`).join('')}${(o.ftRemote ?? []).map((s) => ` --ft-remote ${s}`).join('')} --methods ${methods.join(',')}`
     + `${o.baselines ? ` --baselines ${o.baselines.length ? o.baselines.join(',') : 'none'}` : ''}${o.metric ? ` --metric ${o.metric}` : ''} --budgets ${budgets.join(',')} --seeds ${seeds.length} --out ${o.out}`;
   const notes = [
     `latency: fine-tuned models and baselines timed one query at a time (batch size 1) on ${latencySample} test examples; ICL timed per query (one prompt each) on every test example; sequential, wall clock`,
@@ -148,6 +148,7 @@ function planRun(o: CompareOptions, task: Task): RunPlan {
     `baselines: majority = the most frequent label of the budget's pool (ties, as in every class-balanced pool, broken by the whole training set); TF-IDF + logistic regression trained on the same pool as fine-tuning, without randomness (L-BFGS from zero weights)`,
     `primary metric: ${metric.reason}`,
     ...(capped.note ? [capped.note] : []),
+    ...arms.flatMap((a) => a.notes ?? []),
     ...(task.test.length < task.testTotal ? [`test subset: ${task.test.length} of ${task.testTotal} examples (fixed random sample)`] : []),
   ];
   return { arms, budgets, seeds, cells, metric, latencySample, store: new CellStore(o.out, sha({ data: task.dataHash, latencySample })), notes, command };
@@ -157,7 +158,7 @@ function planRun(o: CompareOptions, task: Task): RunPlan {
 function runConfig(o: CompareOptions, task: Task, plan: RunPlan): Record<string, unknown> {
   return {
     train: task.train.name, test: task.testName, dev: typeof o.dev === 'string' ? o.dev : o.dev ? '(in memory)' : null, labels: task.labels,
-    icl: o.icl ?? [], ft: o.ft ?? [], methods: o.methods ?? ALL_METHODS, budgets: plan.budgets, seeds: plan.seeds,
+    icl: o.icl ?? [], ft: o.ft ?? [], ...(o.ftRemote?.length ? { ftRemote: o.ftRemote } : {}), methods: o.methods ?? ALL_METHODS, budgets: plan.budgets, seeds: plan.seeds,
     arms: Object.fromEntries(plan.arms.map((a) => [a.id, a.settings])), metric: plan.metric.name,
     testLimit: o.testLimit ?? null, out: path.resolve(o.out), command: plan.command,
   };
@@ -191,6 +192,10 @@ async function runCells(o: CompareOptions, task: Task, plan: RunPlan): Promise<{
     o.onProgress?.({ type: 'cell-done', cell: key, index, total, reused: wasReused, ...(cell.error ? { error: cell.error } : { accuracy: cell.metrics.accuracy }) });
   };
   try {
+    // Arms that connect somewhere do it once, before any cell, when a cell of theirs is to be computed.
+    for (const arm of plan.arms) {
+      if (arm.prepare && plan.cells.some((c) => c.arm === arm && !plan.store.read(arm, c.key))) await arm.prepare();
+    }
     for (let index = 0; index < total; index++) {
       const { key, arm } = plan.cells[index]!;
       o.onProgress?.({ type: 'cell-start', cell: key, index, total });
@@ -211,7 +216,7 @@ async function runCells(o: CompareOptions, task: Task, plan: RunPlan): Promise<{
       const cell = await computeCell(o, task, arm, key, infos, plan.store, (d, t, delta) => {
         progress.update(index, { cell: name(key), q: `${d}/${t}` }, delta);
         o.onProgress?.({ type: 'query', cell: key, done: d, total: t });
-      });
+      }, (status) => progress.update(index, { cell: name(key), status }));
       if (arm.seedIndependent?.(key.budget) && !cell.error) seedless.set(`${key.arm}\u0000${budgetKey(key.budget)}`, cell);
       done(index, key, cell, false);
     }
@@ -226,11 +231,12 @@ async function runCells(o: CompareOptions, task: Task, plan: RunPlan): Promise<{
 async function computeCell(
   o: CompareOptions, task: Task, arm: Arm, key: CellKey, infos: Map<string, ArmInfo>, store: CellStore,
   onQuery: (done: number, total: number, delta: number) => void,
+  onStatus: (status: string) => void,
 ): Promise<Cell> {
   let last = 0;
   try {
     const pool = sampleBudget(task.train.examples, key.budget, key.seed);
-    const r = await arm.run({ budget: key.budget, seed: key.seed, pool, onQuery: (d, t) => { onQuery(d, t, d - last); last = d; } });
+    const r = await arm.run({ budget: key.budget, seed: key.seed, pool, onQuery: (d, t) => { onQuery(d, t, d - last); last = d; }, onStatus });
     const info = armInfo(arm, r);
     if (!infos.has(key.arm)) infos.set(key.arm, info);
     const cell: Cell = {
@@ -241,6 +247,7 @@ async function computeCell(
       inference: r.inference,
       ...(r.costPer1kQueriesUsd !== undefined ? { costPer1kQueriesUsd: r.costPer1kQueriesUsd } : {}),
       ...(r.oneOffCostUsd !== undefined ? { oneOffCostUsd: r.oneOffCostUsd } : {}),
+      ...(r.remoteJob ? { remoteJob: r.remoteJob } : {}),
     };
     store.write(arm, info, cell);
     return cell;

@@ -6,10 +6,26 @@ import type { Budget, CompareResults } from '../eval/results.js';
 import type { SelectionMethod } from '../icl/prompt.js';
 import type { LanguageModel } from '../icl/language-model.js';
 import type { Registry } from '../registry/registry.js';
+import type { RemoteFinetuner, RemoteHyperparameters } from '../remote/finetuner.js';
+import type { ConnectOptions } from '../remote/providers.js';
 import type { ReportPaths } from '../report/report.js';
 import type { Method } from '../train/methods/index.js';
 
 export type BaselineName = 'majority' | 'tfidf';
+
+/** compare's remote fine-tuning arms: the provider connection and the job's parameters. */
+export interface CompareRemoteOptions {
+  /** baseURL (default $OPENAI_BASE_URL, then https://api.openai.com/v1), apiKey (default $OPENAI_API_KEY), maxRetries, timeoutMs. */
+  connection?: ConnectOptions;
+  /** Passed through to every job (absent or "auto" = the provider's choice). */
+  hyperparameters?: RemoteHyperparameters;
+  /** Part of every fine-tuned model's name. */
+  suffix?: string;
+  /** Between status polls of a running job (default 5,000). */
+  pollIntervalMs?: number;
+  /** A ready provider client (tests, or one shared with other work); its provider must be the spec's. */
+  finetuner?: RemoteFinetuner;
+}
 export const ALL_BASELINES: readonly BaselineName[] = ['majority', 'tfidf'];
 
 export interface CompareOptions {
@@ -27,6 +43,15 @@ export interface CompareOptions {
   ft?: string[];
   /** Fine-tuning methods (default full, lora, head). */
   methods?: Method[];
+  /**
+   * Base models to fine-tune remotely, "<provider>:<model>" (e.g. "openai:gpt-4o-mini"): at every
+   * budget and seed one job of the provider's fine-tuning jobs API on the budget's examples (a
+   * finished job for the same data and hyperparameters, known to the registry, is reused), then the
+   * fine-tuned model scored zero-shot through the ICL scorer (chat completions at the same endpoint).
+   */
+  ftRemote?: string[];
+  /** How the remote arms reach the provider and what they ask for. */
+  remote?: CompareRemoteOptions;
   /**
    * Unlabelled texts (JSONL/CSV path or examples; labels ignored) for the distilled arm: at each budget
    * the ICL teacher labels `distillSize` of them and the first --ft model is fine-tuned on its labels.
@@ -55,8 +80,16 @@ export interface CompareOptions {
   /**
    * USD per 1,000 tokens, keyed by arm id ("icl:openai:gpt-4o-mini"), model/spec, backend
    * ("openai"), fine-tuning method ("full"/"lora"/"head") or kind ("icl"/"ft"/"baseline"); the most specific wins.
+   * A remote fine-tuned model is priced by its arm id ("ft-remote:openai:gpt-4o-mini") or "ft-remote"
+   * only: providers charge more a token for a fine-tuned model than for its base.
    */
   prices?: Record<string, number>;
+  /**
+   * USD per million trained tokens (the unit providers publish training prices in) for the remote
+   * arms, keyed by arm id ("ft-remote:openai:gpt-4o-mini"), base spec ("openai:gpt-4o-mini"),
+   * provider ("openai") or "ft-remote"; the most specific wins. Trained tokens × this = the one-off cost.
+   */
+  trainPrices?: Record<string, number>;
   /** Epochs per fine-tuning method (default head 10, lora 5, full 5). */
   epochs?: Partial<Record<Method, number>>;
   batchSize?: number;

@@ -73,8 +73,15 @@ export const RANGES = {
   latencyBudgetMs: { min: 0, minExclusive: true, max: 1e9 },
   queriesPerDay: { min: 0, max: 1e15 },
   taskChangesPerMonth: { min: 0, max: 1e6 },
-  // Remote fine-tuning (finetune --remote, tuneshot jobs).
+  // Remote fine-tuning (finetune --remote, tuneshot jobs, compare --ft-remote).
   lrMultiplier: { min: 0, minExclusive: true, max: 10 },
+  /** n_epochs and batch_size as OpenAI's jobs API accepts them. */
+  remoteEpochs: int(1, 50),
+  remoteBatchSize: int(1, 256),
+  /** Seconds between status polls of a job. */
+  pollInterval: { min: 0, minExclusive: true, max: 3600 },
+  /** USD per million trained tokens (compare --train-price). */
+  trainPrice: { min: 0, max: 1e6 },
   maxRetries: int(0, 20),
   jobsLimit: int(1, 100),
   events: int(0, 100),

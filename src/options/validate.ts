@@ -8,6 +8,7 @@ import type { CompareOptions } from '../compare/compare.js';
 import type { RunIclOptions } from '../icl/run.js';
 import type { ServerOptions } from '../serve/server.js';
 import { listBackends, parseBackendSpec } from '../icl/backends/index.js';
+import { remoteProviderInfo, remoteProviders } from '../remote/providers.js';
 import { RANGES, OptionError, checkOneOf, checkRange, type RangeName } from './ranges.js';
 
 type Bag = Record<string, unknown>;
@@ -86,6 +87,42 @@ export function checkBackendSpec(option: string, spec: string): void {
   if (s.backend === 'llamacpp' && !existsSync(s.model)) throw new OptionError(option, `${option}: ${s.model}: no such GGUF file`);
 }
 
+/** A "<provider>:<model>" remote base model that compare can train and score. */
+export function checkRemoteBase(option: string, spec: unknown): void {
+  const i = typeof spec === 'string' ? spec.indexOf(':') : -1;
+  if (typeof spec !== 'string' || i <= 0 || i === spec.length - 1) {
+    throw new OptionError(option, `${option}: a remote base model looks like "<provider>:<model>" (e.g. openai:gpt-4o-mini), got ${JSON.stringify(spec)}`);
+  }
+  const provider = spec.slice(0, i);
+  const info = remoteProviderInfo(provider);
+  if (!info) throw new OptionError(option, `${option}: unknown remote provider "${provider}" in "${spec}" (known: ${remoteProviders().join(', ')})`);
+  if (info.notScorable) throw new OptionError(option, `${option}: ${spec}: ${info.notScorable}`);
+}
+
+function checkRemoteOptions(api: string, r: CompareOptions['remote']): void {
+  if (r === undefined) return;
+  const h = r.hyperparameters ?? {};
+  const notAuto = (v: unknown) => (v === 'auto' ? undefined : v);
+  checkRange(`${api}: remote.hyperparameters.n_epochs`, notAuto(h.n_epochs), RANGES.remoteEpochs);
+  checkRange(`${api}: remote.hyperparameters.batch_size`, notAuto(h.batch_size), RANGES.remoteBatchSize);
+  checkRange(`${api}: remote.hyperparameters.learning_rate_multiplier`, notAuto(h.learning_rate_multiplier), RANGES.lrMultiplier);
+  for (const k of Object.keys(h)) {
+    if (!['n_epochs', 'batch_size', 'learning_rate_multiplier'].includes(k)) throw new OptionError(`${api}: remote.hyperparameters`, `${api}: remote.hyperparameters: unknown hyperparameter "${k}" (known: n_epochs, batch_size, learning_rate_multiplier)`);
+  }
+  if (r.suffix !== undefined && (typeof r.suffix !== 'string' || !/^[A-Za-z0-9_.-]{1,64}$/.test(r.suffix))) {
+    throw new OptionError(`${api}: remote.suffix`, `${api}: remote.suffix must be 1 to 64 letters, digits, ".", "_" or "-", got ${JSON.stringify(r.suffix)}`);
+  }
+  if (r.pollIntervalMs !== undefined) {
+    checkRange(`${api}: remote.pollIntervalMs (in seconds)`, typeof r.pollIntervalMs === 'number' ? r.pollIntervalMs / 1000 : r.pollIntervalMs, RANGES.pollInterval);
+  }
+  const c = r.connection ?? {};
+  checkRange(`${api}: remote.connection.maxRetries`, c.maxRetries, RANGES.maxRetries);
+  checkRange(`${api}: remote.connection.timeoutMs`, c.timeoutMs, RANGES.timeoutMs);
+  if (c.baseURL !== undefined && (typeof c.baseURL !== 'string' || !/^https?:\/\/\S+$/.test(c.baseURL))) {
+    throw new OptionError(`${api}: remote.connection.baseURL`, `${api}: remote.connection.baseURL must be an http(s) URL, got ${JSON.stringify(c.baseURL)}`);
+  }
+}
+
 export function validateCompareOptions(o: CompareOptions): void {
   const api = 'compare';
   if (typeof o.out !== 'string' || o.out === '') throw new OptionError(`${api}: out`, `${api}: out is required (the output folder)`);
@@ -103,7 +140,11 @@ export function validateCompareOptions(o: CompareOptions): void {
   for (const m of o.methods ?? []) checkOneOf(`${api}: methods`, m, ['full', 'lora', 'head']);
   checkOneOf(`${api}: select`, o.select, ['random', 'balanced', 'knn']);
   for (const [key, usd] of Object.entries(o.prices ?? {})) checkRange(`${api}: prices["${key}"]`, usd, RANGES.price);
+  for (const [key, usd] of Object.entries(o.trainPrices ?? {})) checkRange(`${api}: trainPrices["${key}"]`, usd, RANGES.trainPrice);
   for (const spec of o.icl ?? []) checkBackendSpec(`${api}: icl`, spec);
+  if (o.ftRemote !== undefined && !Array.isArray(o.ftRemote)) throw new OptionError(`${api}: ftRemote`, `${api}: ftRemote must be a list of "<provider>:<model>" specs`);
+  for (const spec of o.ftRemote ?? []) checkRemoteBase(`${api}: ftRemote`, spec);
+  checkRemoteOptions(api, o.remote);
   checkLabels(api, o.labels);
 }
 

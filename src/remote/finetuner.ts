@@ -12,6 +12,9 @@ export interface RemoteHyperparameters {
 
 export type RemoteJobStatus = 'validating_files' | 'queued' | 'running' | 'succeeded' | 'failed' | 'cancelled' | (string & {});
 
+/** OpenAI (and Azure OpenAI) refuse training files with fewer examples. */
+export const OPENAI_MIN_EXAMPLES = 10;
+
 /** Statuses after which a job never changes again. */
 export const TERMINAL_STATUSES: readonly string[] = ['succeeded', 'failed', 'cancelled'];
 

@@ -2,7 +2,7 @@
 export type { RemoteFinetuner, RemoteJob, RemoteJobEvent, RemoteHyperparameters, RemoteJobStatus, CreateJobParams } from './finetuner.js';
 export { OpenAIFinetuner, type OpenAIFinetunerOptions } from './openai.js';
 export { AzureFinetuner, type AzureFinetunerOptions } from './azure.js';
-export { createRemoteFinetuner, registerRemoteProvider, remoteProviders, type ConnectOptions } from './providers.js';
+export { createRemoteFinetuner, registerRemoteProvider, remoteProviders, remoteProviderInfo, type ConnectOptions, type RemoteProviderInfo } from './providers.js';
 export { chatJsonl, toChatLine, labelChoices, remotePromptProgram, validateRemoteExamples, defaultInstruction, type ChatLine } from './chat-jsonl.js';
 export { followJob, DetachedError, RemoteJobError, type FollowUpdate, type FollowOptions } from './follow.js';
 export { JobProgress } from './progress.js';

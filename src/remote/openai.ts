@@ -3,9 +3,11 @@
 // connection errors) are retried by the client itself with exponential backoff; tuneshot only sets
 // how many times (maxRetries) and adds no second retry loop around it.
 import OpenAI, { APIError, APIConnectionError, APIUserAbortError, NotFoundError, toFile } from 'openai';
-import type {
-  CreateJobParams, RemoteFile, RemoteFinetuner, RemoteJob, RemoteJobEvent, RequestControl,
+import {
+  OPENAI_MIN_EXAMPLES, type CreateJobParams, type RemoteFile, type RemoteFinetuner, type RemoteJob, type RemoteJobEvent, type RequestControl,
 } from './finetuner.js';
+
+export { OPENAI_MIN_EXAMPLES };
 
 type FineTuningJob = OpenAI.FineTuning.FineTuningJob;
 type FineTuningJobEvent = OpenAI.FineTuning.FineTuningJobEvent;
@@ -20,9 +22,6 @@ export interface OpenAIFinetunerOptions {
   /** Per-request timeout in ms (default 120 000; uploads of large files may need more). */
   timeoutMs?: number;
 }
-
-/** OpenAI refuses training files with fewer examples. */
-export const OPENAI_MIN_EXAMPLES = 10;
 
 /** The provider's own message of an API error, as one line naming the endpoint. */
 export function describeApiError(err: unknown, endpoint: string): Error {

@@ -1,6 +1,6 @@
 // Remote fine-tuning providers by name. A new provider is one file implementing RemoteFinetuner
 // plus one registerRemoteProvider() call here.
-import type { RemoteFinetuner } from './finetuner.js';
+import { OPENAI_MIN_EXAMPLES, type RemoteFinetuner } from './finetuner.js';
 
 export interface ConnectOptions {
   /** OpenAI-compatible server URL including /v1 (openai). */
@@ -17,14 +17,31 @@ export interface ConnectOptions {
 
 type Factory = (o: ConnectOptions) => Promise<RemoteFinetuner>;
 
-const factories = new Map<string, { factory: Factory; reconnect: (endpoint: string, settings: Record<string, string>) => ConnectOptions }>();
+/** What is known of a provider without connecting to it (compare plans its cells with it). */
+export interface RemoteProviderInfo {
+  /** Fewest training examples the provider accepts (the finetuner's minExamples); default 1. */
+  minExamples?: number;
+  /**
+   * Why compare cannot score this provider's fine-tuned models by itself, if it cannot (Azure
+   * serves them only through a deployment the user creates).
+   */
+  notScorable?: string;
+}
+
+const factories = new Map<string, { factory: Factory; reconnect: (endpoint: string, settings: Record<string, string>) => ConnectOptions; info: RemoteProviderInfo }>();
 
 export function registerRemoteProvider(
   name: string,
   factory: Factory,
   reconnect: (endpoint: string, settings: Record<string, string>) => ConnectOptions,
+  info: RemoteProviderInfo = {},
 ): void {
-  factories.set(name, { factory, reconnect });
+  factories.set(name, { factory, reconnect, info });
+}
+
+/** The provider's static facts, or undefined for an unknown provider. */
+export function remoteProviderInfo(name: string): RemoteProviderInfo | undefined {
+  return factories.get(name)?.info;
 }
 
 export function remoteProviders(): string[] {
@@ -66,6 +83,7 @@ registerRemoteProvider(
     });
   },
   (endpoint) => ({ baseURL: endpoint }),
+  { minExamples: OPENAI_MIN_EXAMPLES },
 );
 
 registerRemoteProvider(
@@ -80,4 +98,8 @@ registerRemoteProvider(
   },
   // AzureOpenAI's base URL is <endpoint>/openai.
   (endpoint, settings) => ({ azureEndpoint: endpoint.replace(/\/openai$/, ''), ...(settings.apiVersion ? { apiVersion: settings.apiVersion } : {}) }),
+  {
+    minExamples: OPENAI_MIN_EXAMPLES,
+    notScorable: 'Azure serves a fine-tuned model only through a deployment you create, so compare cannot score it: fine-tune with `tuneshot finetune --remote azure`, deploy the model, then compare it as --icl openai:<deployment> --budgets 0 with OPENAI_BASE_URL=https://<resource>.openai.azure.com/openai/v1 and OPENAI_API_KEY set to the Azure key',
+  },
 );
