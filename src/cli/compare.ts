@@ -4,14 +4,14 @@
 import * as path from 'node:path';
 import type { Command } from 'commander';
 import { InvalidArgumentError } from 'commander';
-import { compare, ALL_BASELINES, type BaselineName } from '../compare/compare.js';
-import { parseMetric } from '../eval/metric.js';
-import { ALL_METHODS, type Method } from '../train/methods/index.js';
-import { formatAdvice } from '../advise/advise.js';
-import type { Budget } from '../eval/results.js';
-import type { SelectionMethod } from '../icl/prompt.js';
-import { RANGES, describeRange, inRange } from '../options/ranges.js';
+import {
+  compare, ALL_BASELINES, ALL_METHODS, formatAdvice, parseMetric,
+  type BaselineName, type Budget, type CompareRemoteOptions, type Method, type RemoteHyperparameters, type SelectionMethod,
+} from '../index.js';
+import { RANGES, describeRange, inRange, type Range } from '../options/ranges.js';
+import { checkRemoteBase } from '../options/validate.js';
 import { commandLine, list, num, oneOf } from './args.js';
+import { addConnectionOptions, connectionFrom, pollIntervalMs } from './remote-options.js';
 
 interface CompareCliOptions {
   train: string;
@@ -19,6 +19,13 @@ interface CompareCliOptions {
   dev?: string;
   icl: string[];
   ft: string[];
+  ftRemote: string[];
+  remoteEpochs?: number;
+  remoteBatchSize?: number;
+  lrMultiplier?: number;
+  suffix?: string;
+  pollInterval: string;
+  trainPrice: Record<string, number>;
   distill?: string;
   distillSize: number;
   baselines: BaselineName[];
@@ -65,18 +72,50 @@ export function parseBaselines(v: string): BaselineName[] {
   return bs as BaselineName[];
 }
 
-/** "key=usd" (USD per 1,000 tokens), repeatable. */
-function parsePrice(v: string, acc: Record<string, number> = {}): Record<string, number> {
+/** "key=usd", repeatable. */
+function keyedPrice(v: string, acc: Record<string, number>, range: Range, expected: string): Record<string, number> {
   const i = v.lastIndexOf('=');
   const usd = Number(v.slice(i + 1));
-  if (i <= 0 || v.slice(i + 1).trim() === '' || !inRange(usd, RANGES.price)) {
-    throw new InvalidArgumentError(`Expected <method|backend|model>=<USD per 1k tokens, ${describeRange(RANGES.price)}>, got "${v}".`);
-  }
+  if (i <= 0 || v.slice(i + 1).trim() === '' || !inRange(usd, range)) throw new InvalidArgumentError(`Expected ${expected}, ${describeRange(range)}>, got "${v}".`);
   return { ...acc, [v.slice(0, i)]: usd };
 }
 
+/** USD per 1,000 tokens a query. */
+function parsePrice(v: string, acc: Record<string, number> = {}): Record<string, number> {
+  return keyedPrice(v, acc, RANGES.price, '<method|backend|model>=<USD per 1k tokens');
+}
+
+/** USD per million trained tokens of the remote arms. */
+function parseTrainPrice(v: string, acc: Record<string, number> = {}): Record<string, number> {
+  return keyedPrice(v, acc, RANGES.trainPrice, '<ft-remote|provider|provider:model|arm id>=<USD per 1M trained tokens');
+}
+
+/** One "<provider>:<model>" of --ft-remote, checked as the library checks it. */
+function parseRemoteSpec(v: string, acc: string[] = []): string[] {
+  try {
+    checkRemoteBase('--ft-remote', v);
+  } catch (e) {
+    const m = (e as Error).message.replace(/^--ft-remote: /, '');
+    throw new InvalidArgumentError(`${m[0]!.toUpperCase()}${m.slice(1)}`);
+  }
+  return [...acc, v];
+}
+
+/** Options of the remote arm, which mean nothing without --ft-remote. */
+const REMOTE_ONLY = ['remoteEpochs', 'remoteBatchSize', 'lrMultiplier', 'suffix', 'pollInterval', 'trainPrice', 'baseUrl', 'apiKey', 'maxRetries'];
+const flag = (key: string) => `--${key.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`;
+
+function remoteOptions(o: CompareCliOptions & Record<string, unknown>): CompareRemoteOptions {
+  const hyperparameters: RemoteHyperparameters = {
+    ...(o.remoteEpochs !== undefined ? { n_epochs: o.remoteEpochs } : {}),
+    ...(o.remoteBatchSize !== undefined ? { batch_size: o.remoteBatchSize } : {}),
+    ...(o.lrMultiplier !== undefined ? { learning_rate_multiplier: o.lrMultiplier } : {}),
+  };
+  return { connection: connectionFrom(o), hyperparameters, ...(o.suffix !== undefined ? { suffix: o.suffix } : {}), pollIntervalMs: pollIntervalMs(o.pollInterval) };
+}
+
 export function registerCompare(program: Command): void {
-  program
+  const cmd = program
     .command('compare')
     .description('measure fine-tuning against in-context learning on your data, at several label budgets and seeds')
     .requiredOption('--train <file>', 'labelled training examples (JSONL or CSV); budgets are drawn from it')
@@ -84,6 +123,7 @@ export function registerCompare(program: Command): void {
     .option('--dev <file>', 'dev set for fine-tuning')
     .option('--icl <backend:model...>', 'ICL language models, e.g. builtin:tuneshot-base-lm, builtin:Qwen/Qwen2.5-0.5B-Instruct, llamacpp:/path.gguf, openai:gpt-4o-mini', [])
     .option('--ft <model...>', 'base models to fine-tune (folders, tuneshot-base-encoder or Hub ids)', [])
+    .option('--ft-remote <provider:model...>', 'base models to fine-tune remotely through the provider\'s fine-tuning jobs API, one job a budget and seed (finished jobs for the same data and hyperparameters reused), e.g. openai:gpt-4o-mini', parseRemoteSpec, [])
     .option('--distill <pool.jsonl>', 'unlabelled texts (JSONL or CSV) for the distilled arm: the first --icl model labels them with each budget\'s demonstrations, the first --ft model learns from its labels')
     .option('--distill-size <n>', 'pool texts the teacher labels a budget and seed', num('distillSize'), 1000)
     .option('--methods <list>', 'fine-tuning methods', parseMethods, [...ALL_METHODS])
@@ -99,15 +139,30 @@ export function registerCompare(program: Command): void {
     .option('--lr <x>', 'fine-tuning learning rate (default per method)', num('lr'))
     .option('--test-limit <n>', 'score a fixed random subset of this many test examples', num('testLimit'))
     .option('--price <key=usd>', 'USD per 1k tokens for an arm id, backend, model, fine-tuning method or kind (icl, ft, baseline) (repeatable)', parsePrice, {})
+    .option('--train-price <key=usd>', 'remote: USD per million trained tokens for an --ft-remote arm id, base model (openai:gpt-4o-mini), provider (openai) or ft-remote (repeatable); the one-off cost', parseTrainPrice, {})
+    .option('--remote-epochs <n>', 'remote: n_epochs of every job (default: the provider\'s choice)', num('remoteEpochs'))
+    .option('--remote-batch-size <n>', 'remote: batch_size of every job (default: the provider\'s choice)', num('remoteBatchSize'))
+    .option('--lr-multiplier <x>', 'remote: learning_rate_multiplier of every job (default: the provider\'s choice)', num('lrMultiplier'))
+    .option('--suffix <text>', 'remote: part of every fine-tuned model\'s name (up to 64 characters)')
+    .option('--poll-interval <seconds>', 'remote: seconds between status polls of a running job', '5')
     .option('--labels <list>', 'closed label set (comma-separated; default: labels of the training set)', list)
     .requiredOption('--out <folder>', 'output folder (results.json, report.html, summary.md, cells/); an earlier compare folder is continued')
-    .option('--quiet', 'no progress output')
-    .action(async (o: CompareCliOptions) => {
-      if (o.icl.length === 0 && o.ft.length === 0) throw new Error('give at least one --icl model or --ft base model');
+    .option('--quiet', 'no progress output');
+  // --base-url, --api-key, --max-retries: the remote arms' provider (ICL openai: arms read OPENAI_BASE_URL and OPENAI_API_KEY).
+  addConnectionOptions(cmd, { azure: false, prefix: 'remote: ' });
+  cmd.hook('preAction', (_, action) => {
+    if (action.opts()['ftRemote']?.length) return;
+    const stray = REMOTE_ONLY.find((k) => action.getOptionValueSource(k) === 'cli');
+    if (stray) throw new Error(`${flag(stray)} needs --ft-remote`);
+  });
+  cmd
+    .action(async (o: CompareCliOptions & Record<string, unknown>) => {
+      if (o.icl.length === 0 && o.ft.length === 0 && o.ftRemote.length === 0) throw new Error('give at least one --icl model, --ft base model or --ft-remote base model');
       if (o.distill && (o.icl.length === 0 || o.ft.length === 0)) throw new Error('--distill needs an --icl model (the teacher) and an --ft base model (the student)');
       const r = await compare({
         train: o.train, test: o.test, ...(o.dev ? { dev: o.dev } : {}), ...(o.labels ? { labels: o.labels } : {}),
-        icl: o.icl, ft: o.ft, ...(o.distill ? { distill: o.distill, distillSize: o.distillSize } : {}), methods: o.methods, baselines: o.baselines, ...(o.metric ? { metric: o.metric } : {}), budgets: o.budgets, seeds: o.seeds, k: o.k, select: o.select, calibrate: !!o.calibrate,
+        icl: o.icl, ft: o.ft, ...(o.ftRemote.length ? { ftRemote: o.ftRemote, remote: remoteOptions(o) } : {}),
+        ...(Object.keys(o.trainPrice).length ? { trainPrices: o.trainPrice } : {}), ...(o.distill ? { distill: o.distill, distillSize: o.distillSize } : {}), methods: o.methods, baselines: o.baselines, ...(o.metric ? { metric: o.metric } : {}), budgets: o.budgets, seeds: o.seeds, k: o.k, select: o.select, calibrate: !!o.calibrate,
         ...(o.epochs !== undefined ? { epochs: { full: o.epochs, lora: o.epochs, head: o.epochs } } : {}),
         batchSize: o.batchSize, ...(o.lr !== undefined ? { lr: o.lr } : {}), ...(o.testLimit !== undefined ? { testLimit: o.testLimit } : {}),
         ...(Object.keys(o.price).length ? { prices: o.price } : {}),
@@ -115,6 +170,8 @@ export function registerCompare(program: Command): void {
       });
       const failed = r.results.cells.filter((c) => c.error).length;
       console.log(`${r.results.cells.length} cells (${r.computed.length} computed, ${r.reused.length} reused${failed ? `, ${failed} failed` : ''})${r.runId !== undefined ? `, run ${r.runId}` : ''}`);
+      const jobs = r.results.cells.flatMap((c) => (c.remoteJob && r.computed.some((k) => k.arm === c.arm && k.budget === c.budget && k.seed === c.seed) ? [c.remoteJob] : []));
+      if (jobs.length) console.log(`remote fine-tuning: ${jobs.filter((j) => !j.reused).length} jobs trained, ${jobs.filter((j) => j.reused).length} finished jobs reused (models in ${path.resolve(r.paths.json)})`);
       console.log(formatAdvice(r.advice).trimEnd());
       console.log(`report: ${path.resolve(r.paths.html)}`);
       if (failed) {

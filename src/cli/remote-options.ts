@@ -1,16 +1,25 @@
-// Options that say how to reach a remote fine-tuning provider, shared by `finetune --remote` and
-// `tuneshot jobs`.
+// Options that say how to reach a remote fine-tuning provider, shared by `finetune --remote`,
+// `tuneshot jobs` and `compare --ft-remote`.
 import type { Command } from 'commander';
+import { RANGES, inRange } from '../options/ranges.js';
 import type { ConnectOptions } from '../index.js';
 import { num } from './args.js';
 
-export function addConnectionOptions(cmd: Command): Command {
-  return cmd
-    .option('--base-url <url>', 'openai: server URL including /v1 (default $OPENAI_BASE_URL, then https://api.openai.com/v1)')
-    .option('--api-key <key>', 'API key (default $OPENAI_API_KEY; azure: $AZURE_OPENAI_API_KEY)')
-    .option('--azure-endpoint <url>', 'azure: https://<resource>.openai.azure.com (default $AZURE_OPENAI_ENDPOINT)')
-    .option('--api-version <version>', 'azure: api-version, e.g. 2024-10-21 (default $OPENAI_API_VERSION)')
-    .option('--max-retries <n>', 'retries of a request on 429 (honouring Retry-After), 5xx and connection errors', num('maxRetries'), 4);
+/**
+ * Adds --base-url, --api-key, --max-retries and (unless `azure` is false: compare cannot score an
+ * Azure model, which needs a deployment first) --azure-endpoint and --api-version.
+ */
+export function addConnectionOptions(cmd: Command, o: { azure?: boolean; prefix?: string } = {}): Command {
+  const p = o.prefix ?? '';
+  cmd
+    .option('--base-url <url>', `${p}openai: server URL including /v1 (default $OPENAI_BASE_URL, then https://api.openai.com/v1)`)
+    .option('--api-key <key>', `${p}API key (default $OPENAI_API_KEY${o.azure === false ? '' : '; azure: $AZURE_OPENAI_API_KEY'})`);
+  if (o.azure !== false) {
+    cmd
+      .option('--azure-endpoint <url>', `${p}azure: https://<resource>.openai.azure.com (default $AZURE_OPENAI_ENDPOINT)`)
+      .option('--api-version <version>', `${p}azure: api-version, e.g. 2024-10-21 (default $OPENAI_API_VERSION)`);
+  }
+  return cmd.option('--max-retries <n>', `${p}retries of a request on 429 (honouring Retry-After), 5xx and connection errors`, num('maxRetries'), 4);
 }
 
 export function connectionFrom(o: Record<string, unknown>): ConnectOptions {
@@ -31,10 +40,11 @@ export function connectionFrom(o: Record<string, unknown>): ConnectOptions {
   };
 }
 
-/** Seconds between polls, checked. */
+/** Seconds between polls, checked against RANGES.pollInterval. */
 export function pollIntervalMs(v: unknown): number {
-  const s = Number(v);
-  if (!Number.isFinite(s) || s <= 0 || s > 3600) throw new Error(`--poll-interval must be seconds in (0, 3600], got "${String(v)}"`);
+  const s = typeof v === 'string' && v.trim() === '' ? NaN : Number(v);
+  const r = RANGES.pollInterval;
+  if (!inRange(s, r)) throw new Error(`--poll-interval must be seconds in (${r.min}, ${r.max}], got "${String(v)}"`);
   return s * 1000;
 }
 

@@ -106,6 +106,7 @@ class RemoteFinetuneArm implements Arm {
         + `training time is the provider's, from job creation to its end`,
       ...(skipped.length ? [`${this.id}: budget${skipped.length > 1 ? 's' : ''} ${skipped.join(', ')} skipped: fewer than ${this.minExamples} training examples, the provider's minimum`] : []),
     ];
+    if (skipped.length && !o.quiet) process.stderr.write(`compare: ${this.notes.at(-1)}\n`);
   }
 
   /** Nothing to train on at budget 0, and the provider refuses pools under its minimum. */
