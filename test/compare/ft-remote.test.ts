@@ -173,6 +173,23 @@ test('a wrong key or an unreachable server stops the run before any cell, in one
   await assert.rejects(compare(options('tp', { trainPrices: { 'ft-remote': -1 } })), /compare: trainPrices\["ft-remote"\] must be a number >= 0 and <= 1000000, got -1/);
 });
 
+test('a job the provider fails is a failed cell with the provider\'s message; the rerun trains anew and continues', { timeout: 60_000 }, async () => {
+  server.nextFailure = { code: 'invalid_training_file', message: 'The job failed: the training file has a problem (injected)' };
+  const jobs0 = creates();
+  // A suffix of its own: the same data and parameters would reuse the first test's finished job.
+  const remote = { connection: { baseURL: server.baseURL, apiKey: server.apiKey, maxRetries: 0 }, suffix: 'fails', pollIntervalMs: 5 };
+  const r = await compare(options('failed', { budgets: ['all'], seeds: 1, baselines: [], remote }));
+  const cell = r.results.cells.find((c) => c.arm === ARM)!;
+  assert.match(cell.error!, /The job failed: the training file has a problem \(injected\)/);
+  assert.equal(creates(), jobs0 + 1);
+  // The same folder again: the failed cell is recomputed (a new job), the registry does not offer the failed one.
+  const again = await compare(options('failed', { budgets: ['all'], seeds: 1, baselines: [], remote }));
+  const ok = again.results.cells.find((c) => c.arm === ARM)!;
+  assert.equal(ok.error, undefined);
+  assert.equal(creates(), jobs0 + 2);
+  assert.equal(ok.remoteJob!.reused, false);
+});
+
 test('a given provider client is used as it is (library), and its provider must match the spec', { timeout: 60_000 }, async () => {
   const finetuner = new OpenAIFinetuner({ baseURL: server.baseURL, apiKey: server.apiKey });
   const r = await compare(options('client', { budgets: ['all'], seeds: 1, remote: { finetuner, connection: { apiKey: server.apiKey }, pollIntervalMs: 5 } }));
