@@ -1,11 +1,15 @@
-// `tuneshot pretrain`: a base model from scratch (masked LM for encoders, causal LM for decoders).
+// `tuneshot pretrain`: a base model from scratch (masked LM for encoders, causal LM for decoders), or
+// continued from one (--init), e.g. on in-context episodes (--objective icl-episodes).
 import * as path from 'node:path';
 import type { Command } from 'commander';
 import { corpusPath, pretrain, trackRun } from '../index.js';
 import { commandLine, num, oneOf } from './args.js';
 
 interface PretrainCliOptions {
-  objective: 'mlm' | 'clm';
+  objective: 'mlm' | 'clm' | 'icl-episodes';
+  init?: string;
+  clmMix: number;
+  episodeLoss: 'all' | 'query';
   corpus: string[];
   textField: string;
   out: string;
@@ -32,7 +36,10 @@ export function registerPretrain(program: Command): void {
   program
     .command('pretrain')
     .description('pre-train a transformer from scratch (masked LM for encoders, causal LM for decoders)')
-    .requiredOption('--objective <mlm|clm>', 'mlm (encoder) or clm (decoder)', oneOf(['mlm', 'clm'] as const))
+    .requiredOption('--objective <mlm|clm|icl-episodes>', 'mlm (encoder), clm (decoder) or icl-episodes (a decoder on in-context classification episodes)', oneOf(['mlm', 'clm', 'icl-episodes'] as const))
+    .option('--init <model>', 'continue from this model (folder, embedded model or Hub id) with its tokenizer, instead of a fresh initialisation')
+    .option('--clm-mix <x>', 'icl-episodes: share of each batch that is plain causal-LM text of the corpus', num('clmMix'), 0.25)
+    .option('--episode-loss <all|query>', 'icl-episodes: loss on every demonstration label and the query label, or the query label only', oneOf(['all', 'query'] as const), 'all')
     .option('--corpus <paths...>', 'text files, folders or .jsonl files; "builtin" for the built-in English corpus', ['builtin'])
     .option('--text-field <name>', 'field holding the text in .jsonl corpora', 'text')
     .requiredOption('--out <folder>', 'output model folder (new, empty, or an earlier pre-trained model with --overwrite)')
@@ -58,7 +65,7 @@ export function registerPretrain(program: Command): void {
       for (const c of o.corpus) corpus.push(c === 'builtin' ? await corpusPath() : c);
       const command = commandLine();
       const r = await trackRun('pretrain', { command, ...o }, corpus, [path.resolve(o.out)], () => pretrain({
-        objective: o.objective, corpus, textField: o.textField, out: o.out, overwrite: !!o.overwrite, tokenizer: o.tokenizer, size: o.size, configPath: o.config, vocabSize: o.vocabSize,
+        objective: o.objective, ...(o.init ? { init: o.init } : {}), clmMix: o.clmMix, episodeLoss: o.episodeLoss, corpus, textField: o.textField, out: o.out, overwrite: !!o.overwrite, tokenizer: o.tokenizer, size: o.size, configPath: o.config, vocabSize: o.vocabSize,
         seqLen: o.seqLen, batchSize: o.batchSize, accumulate: o.accumulate, steps: o.steps, lr: o.lr, warmupSteps: o.warmup,
         schedule: o.schedule, wholeWordMask: !!o.wholeWordMask, checkpointEvery: o.checkpointEvery, resume: !!o.resume, seed: o.seed,
         quiet: !!o.quiet, command,

@@ -46,6 +46,8 @@ export const RANGES = {
   warmup: int(0),
   maskProb: { min: 0, minExclusive: true, max: 1, maxExclusive: true },
   heldOutEvery: int(2),
+  /** icl-episodes: the share of each batch that is plain causal-LM text. */
+  clmMix: { min: 0, max: 1 },
   // In-context learning and compare.
   k: int(0, 1000),
   concurrency: int(1, 1024),

@@ -63,13 +63,19 @@ export function checkLoraTargets(targets: readonly string[], paramNames: readonl
 
 export function validatePretrainOptions(o: PretrainOptions): void {
   const api = 'pretrain';
-  checkOneOf(`${api}: objective`, o.objective, ['mlm', 'clm']);
-  if (o.objective === undefined) throw new OptionError(`${api}: objective`, `${api}: objective is required (mlm or clm)`);
+  checkOneOf(`${api}: objective`, o.objective, ['mlm', 'clm', 'icl-episodes']);
+  if (o.objective === undefined) throw new OptionError(`${api}: objective`, `${api}: objective is required (mlm, clm or icl-episodes)`);
+  checkOneOf(`${api}: episodeLoss`, o.episodeLoss, ['all', 'query']);
+  if (o.init !== undefined && (typeof o.init !== 'string' || o.init === '')) throw new OptionError(`${api}: init`, `${api}: init must name a model (a folder, embedded model or Hub id)`);
+  // A continued model brings its own tokenizer and architecture.
+  for (const k of ['tokenizer', 'size', 'configPath'] as const) {
+    if (o.init && o[k] !== undefined) throw new OptionError(`${api}: ${k}`, `${api}: ${k} cannot be combined with init (${o.init} brings its own tokenizer and architecture)`);
+  }
   if (!Array.isArray(o.corpus) || o.corpus.length === 0) throw new OptionError(`${api}: corpus`, `${api}: corpus must list at least one file or folder`);
   if (typeof o.out !== 'string' || o.out === '') throw new OptionError(`${api}: out`, `${api}: out is required (the output model folder)`);
   if (o.steps === undefined) throw new OptionError(`${api}: steps`, `${api}: steps is required`);
   checkOneOf(`${api}: schedule`, o.schedule, ['linear', 'cosine', 'constant']);
-  checkAll(api, o as unknown as Bag, ['steps', 'vocabSize', 'seqLen', 'batchSize', 'accumulate', 'lr', ['warmupSteps', 'warmup'], 'weightDecay', 'clipNorm', 'maskProb', 'heldOutEvery', 'checkpointEvery', 'seed']);
+  checkAll(api, o as unknown as Bag, ['steps', 'vocabSize', 'seqLen', 'batchSize', 'accumulate', 'lr', ['warmupSteps', 'warmup'], 'weightDecay', 'clipNorm', 'maskProb', 'heldOutEvery', 'checkpointEvery', 'seed', 'clmMix']);
   checkRange(`${api}: stopAfter`, o.stopAfter, RANGES.steps);
 }
 

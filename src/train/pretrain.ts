@@ -1,5 +1,7 @@
 // Pre-training from scratch: a tokenizer trained on the corpus, packed sequences, masked-LM
-// (encoders) or causal-LM (decoders) objective, atomic checkpoints and exact resume.
+// (encoders) or causal-LM (decoders) objective, atomic checkpoints and exact resume. `init`
+// continues an existing model instead; objective "icl-episodes" meta-trains a causal LM on
+// in-context classification episodes (src/data/episodes.ts) mixed with plain causal-LM text.
 import { createHash } from 'node:crypto';
 import { copyFileSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
@@ -10,15 +12,29 @@ import { writeFileAtomic, writeFileSynced } from '../io/atomic.js';
 import { prepareOutputFolder, writeOutputFolder, type OutputOptions } from '../io/output.js';
 import { validatePretrainOptions } from '../options/validate.js';
 import { corpusFiles, readTextStream } from '../data/corpus.js';
-import { shuffle } from '../data/random.js';
+import { randomInt, shuffle } from '../data/random.js';
+import { EpisodeSampler, episodeTasks, type LabelledTask } from '../data/episodes.js';
 import { trainTokenizer } from '../data/train-tokenizer.js';
 import { NAMED_SIZES, parseConfig } from '../models/config.js';
 import { TransformerModel } from '../models/model.js';
 import { Progress } from '../util/progress.js';
 import { checkpointDir, contentHash, filesHash, hasCheckpoint, openResume, refuseOverwrite, restoreParams, saveResume, workDir, type RunIdentity, type RunPosition } from './checkpoint.js';
 
+export type PretrainObjective = 'mlm' | 'clm' | 'icl-episodes';
+
 export interface PretrainOptions {
-  objective: 'mlm' | 'clm';
+  objective: PretrainObjective;
+  /**
+   * Continue from this model (a folder, embedded model or Hub id) with its tokenizer and architecture
+   * instead of a fresh initialisation (e.g. 'tuneshot-base-lm' for icl-episodes).
+   */
+  init?: string;
+  /** icl-episodes: the fraction of each batch's sequences that are plain causal-LM text of the corpus (default 0.25). */
+  clmMix?: number;
+  /** icl-episodes: loss on every demonstration's label and the query's ("all", default), or the query's only. */
+  episodeLoss?: 'all' | 'query';
+  /** icl-episodes: the labelled tasks (default: the built-in WordNet and Brown tasks; tests pass small ones). */
+  episodeTasks?: LabelledTask[];
   /** Files, folders, or .jsonl files (with `textField`). */
   corpus: string[];
   textField?: string;
@@ -147,7 +163,7 @@ function sequence(stream: Int32Array, index: number, bodyLen: number, tok: Token
   return s;
 }
 
-function batchFeeds(model: TransformerModel, seqs: Int32Array[], objective: 'mlm' | 'clm', tok: Tokenizer, rand: () => number, o: { maskProb: number; wholeWordMask: boolean }): { feeds: Record<string, HostTensor>; tokens: number } {
+function batchFeeds(model: TransformerModel, seqs: Int32Array[], objective: 'mlm' | 'clm', tok: Tokenizer, rand: () => number, o: { maskProb: number; wholeWordMask: boolean }, clmLabels?: Int32Array[]): { feeds: Record<string, HostTensor>; tokens: number } {
   const B = seqs.length, T = seqs[0]!.length;
   const common = (ids: Int32Array[]): Record<string, HostTensor> => ({
     input_ids: { data: BigInt64Array.from(ids.flatMap((s) => Array.from(s)), BigInt), shape: [B, T] },
@@ -157,7 +173,7 @@ function batchFeeds(model: TransformerModel, seqs: Int32Array[], objective: 'mlm
   if (objective === 'clm') {
     const bias = new Float32Array(T * T);
     for (let t = 0; t < T; t++) for (let s = t + 1; s < T; s++) bias[t * T + s] = -1e9;
-    const labels = seqs.flatMap((s) => Array.from(s, (_, t) => (t + 1 < T ? s[t + 1]! : -100)));
+    const labels = clmLabels ? clmLabels.flatMap((l) => Array.from(l)) : seqs.flatMap((s) => Array.from(s, (_, t) => (t + 1 < T ? s[t + 1]! : -100)));
     const feeds = common(seqs);
     delete feeds['token_type_ids'];
     return { feeds: { ...feeds, attention_bias: { data: bias, shape: [1, 1, T, T] }, labels: { data: BigInt64Array.from(labels, BigInt), shape: [labels.length] } }, tokens: B * T };
@@ -220,15 +236,44 @@ function modelConfig(o: Pick<PretrainOptions, 'configPath' | 'size' | 'objective
   return raw;
 }
 
+/**
+ * One icl-episodes batch: round(clmMix × batch) plain corpus sequences (so text generation survives),
+ * the rest episodes padded to the sequence length. Episodes have loss on their label tokens only; a
+ * corpus sequence on a random quarter of its positions, so its 255 targets do not outweigh the
+ * episodes' dozen label tokens in the mean loss. Drawn from `rand` only: a resumed run replays exactly.
+ */
+export function episodeBatch(sampler: EpisodeSampler, rand: () => number, o: { batchSize: number; seqLen: number; clmMix: number; pad: number; numSeqs: number; text: (i: number) => Int32Array }): { seqs: Int32Array[]; labels: Int32Array[] } {
+  const T = o.seqLen, seqs: Int32Array[] = [], labels: Int32Array[] = [];
+  const nText = Math.round(o.batchSize * o.clmMix);
+  for (let b = 0; b < o.batchSize; b++) {
+    const s = new Int32Array(T).fill(o.pad), l = new Int32Array(T).fill(-100);
+    if (b < nText) {
+      s.set(o.text(randomInt(rand, o.numSeqs)));
+      for (let t = 0; t + 1 < T; t++) if (rand() < 0.25) l[t] = s[t + 1]!;
+    } else {
+      const e = sampler.sample(rand);
+      s.set(e.ids.slice(0, T));
+      for (let t = 0; t + 1 < Math.min(T, e.ids.length); t++) if (e.target[t + 1]) l[t] = s[t + 1]!;
+    }
+    seqs.push(s);
+    labels.push(l);
+  }
+  return { seqs, labels };
+}
+
 /** Pre-train a base model; returns its metrics. Writes `out/` as a Hugging Face folder with a model card. */
 export async function pretrain(opts: PretrainOptions): Promise<PretrainResult> {
   validatePretrainOptions(opts);
-  const output: OutputOptions = { kind: 'pretrain', overwrite: opts.overwrite, resume: opts.resume, inputs: [...opts.corpus, opts.tokenizer, opts.configPath] };
+  const output: OutputOptions = { kind: 'pretrain', overwrite: opts.overwrite, resume: opts.resume, inputs: [...opts.corpus, opts.tokenizer, opts.configPath, opts.init] };
   prepareOutputFolder(opts.out, output);
   const o = {
     vocabSize: 8192, seqLen: 128, batchSize: 32, accumulate: 1, lr: opts.objective === 'mlm' ? 1e-3 : 1e-3, schedule: 'linear' as const,
-    weightDecay: 0.01, clipNorm: 1, maskProb: 0.15, wholeWordMask: false, heldOutEvery: 50, checkpointEvery: 200, seed: 0, dropout: false, ...opts,
+    weightDecay: 0.01, clipNorm: 1, maskProb: 0.15, wholeWordMask: false, heldOutEvery: 50, checkpointEvery: 200, seed: 0, dropout: false,
+    clmMix: 0.25, episodeLoss: 'all' as const, ...opts,
   };
+  // The language-modelling head and data of the objective (episodes are causal-LM sequences).
+  const lm: 'mlm' | 'clm' = o.objective === 'mlm' ? 'mlm' : 'clm';
+  const initOrigin = o.init ? await resolvePretrained(o.init, { quiet: o.quiet }) : undefined;
   const say = opts.onWarning ?? ((m: string) => { if (!opts.quiet) process.stderr.write(`warning: ${m}\n`); });
   const warmup = opts.warmupSteps ?? Math.max(1, Math.round(o.steps * 0.06));
   const out = path.resolve(o.out);
@@ -241,8 +286,9 @@ export async function pretrain(opts: PretrainOptions): Promise<PretrainResult> {
   mkdirSync(work, { recursive: true });
 
   // 1. Tokenizer, trained on the same corpus with the Hugging Face tokenizers library.
-  if (!existsSync(path.join(tokDir, 'tokenizer.json')) && o.tokenizer) {
-    const tokSrc = (await resolvePretrained(o.tokenizer, { tokenizerOnly: true, quiet: o.quiet })).dir; // a folder, embedded model or Hub id
+  if (!existsSync(path.join(tokDir, 'tokenizer.json')) && (o.tokenizer || initOrigin)) {
+    // A folder, embedded model or Hub id; a model continued from (init) brings its own.
+    const tokSrc = initOrigin?.dir ?? (await resolvePretrained(o.tokenizer!, { tokenizerOnly: true, quiet: o.quiet })).dir;
     mkdirSync(tokDir, { recursive: true });
     for (const f of ['tokenizer.json', 'tokenizer_config.json', 'special_tokens_map.json']) {
       if (existsSync(path.join(tokSrc, f))) copyFileSync(path.join(tokSrc, f), path.join(tokDir, f));
@@ -250,23 +296,35 @@ export async function pretrain(opts: PretrainOptions): Promise<PretrainResult> {
   }
   if (!existsSync(path.join(tokDir, 'tokenizer.json'))) {
     const files = await tokenizerTrainingFiles(o.corpus, o.textField, path.join(work, 'data'));
-    trainTokenizer({ kind: o.objective === 'mlm' ? 'wordpiece' : 'bpe', files, vocabSize: o.vocabSize, outDir: tokDir, modelMaxLength: o.seqLen });
+    trainTokenizer({ kind: lm === 'mlm' ? 'wordpiece' : 'bpe', files, vocabSize: o.vocabSize, outDir: tokDir, modelMaxLength: o.seqLen });
   }
   const tok = await Tokenizer.fromFolder(tokDir);
 
   // 2. Packed token streams with a held-out slice.
-  const { train, held } = await tokenStreams(tok, { corpus: o.corpus, heldOutEvery: o.heldOutEvery, objective: o.objective, textField: o.textField }, path.join(work, 'data'));
-  const bodyLen = o.objective === 'mlm' ? o.seqLen - 2 : o.seqLen;
+  const { train, held } = await tokenStreams(tok, { corpus: o.corpus, heldOutEvery: o.heldOutEvery, objective: lm, textField: o.textField }, path.join(work, 'data'));
+  const bodyLen = lm === 'mlm' ? o.seqLen - 2 : o.seqLen;
   const numSeqs = Math.floor(train.length / bodyLen);
   if (numSeqs < o.batchSize) throw new Error(`pretrain: the corpus gives ${numSeqs} sequences of ${o.seqLen} tokens, fewer than one batch of ${o.batchSize}`);
 
-  // 3. Model, freshly initialised (seeded); a resumed run then takes the checkpoint's weights.
-  const raw = modelConfig(o, tok);
-  const model = TransformerModel.fromConfig(raw, { seed: o.seed, head: o.objective, tokenizer: tok });
+  // 3. Model, freshly initialised (seeded) or the init model's weights; a resumed run then takes the checkpoint's.
+  let model: TransformerModel, raw: Record<string, unknown>, initHash: string | null = null;
+  if (initOrigin) {
+    model = await TransformerModel.load(initOrigin.dir);
+    model.ensureParams({ head: lm }, o.seed);
+    raw = model.config.raw;
+    if (model.config.maxPositions < o.seqLen) throw new Error(`pretrain: --init ${o.init} has ${model.config.maxPositions} positions, fewer than --seq-len ${o.seqLen}`);
+    initHash = contentHash(readFileSync(path.join(initOrigin.dir, 'model.safetensors')));
+  } else {
+    raw = modelConfig({ ...o, objective: lm }, tok);
+    model = TransformerModel.fromConfig(raw, { seed: o.seed, head: lm, tokenizer: tok });
+  }
   model.tokenizer = tok;
   model.tokenizerDir = tokDir;
+  const episodes = o.objective === 'icl-episodes' ? new EpisodeSampler(o.episodeTasks ?? episodeTasks(), tok, { seqLen: o.seqLen, lossOn: o.episodeLoss }) : undefined;
   const identity: RunIdentity = {
-    kind: 'pretrain', objective: o.objective, corpus: filesHash(corpusFiles(o.corpus)), corpusName: o.corpus.join(', '), textField: o.textField ?? null,
+    kind: 'pretrain', objective: o.objective, ...(o.init ? { init: o.init, initWeights: initHash } : {}),
+    ...(episodes ? { clmMix: o.clmMix, episodeLoss: o.episodeLoss, episodeTasks: contentHash(episodes.tasks) } : {}),
+    corpus: filesHash(corpusFiles(o.corpus)), corpusName: o.corpus.join(', '), textField: o.textField ?? null,
     tokenizer: contentHash(readFileSync(path.join(tokDir, 'tokenizer.json'))), architecture: contentHash(raw),
     seqLen: o.seqLen, batchSize: o.batchSize, accumulate: o.accumulate, steps: o.steps, lr: o.lr, warmupSteps: warmup, schedule: o.schedule,
     weightDecay: o.weightDecay, clipNorm: o.clipNorm, maskProb: o.maskProb, wholeWordMask: o.wholeWordMask, heldOutEvery: o.heldOutEvery, seed: o.seed, dropout: o.dropout,
@@ -276,7 +334,7 @@ export async function pretrain(opts: PretrainOptions): Promise<PretrainResult> {
   const position: RunPosition = resumed?.position ?? { step: 0, runs: 0, lossCurve: [], tokensSeen: 0, wallSeconds: 0, loop: {} };
 
   // 4. Training graph. No dropout by default: at most a few epochs over the corpus.
-  const built = model.build({ head: o.objective, training: true, maskedOnly: o.objective === 'mlm', dropoutSeed: o.seed, noDropout: !o.dropout });
+  const built = model.build({ head: lm, training: true, maskedOnly: lm === 'mlm', dropoutSeed: o.seed, noDropout: !o.dropout });
   const optimizer = new AdamW({ weightDecay: o.weightDecay });
   if (resumed) optimizer.load(resumed.optimizer);
   const trainer = new Trainer(built.loss!, built.graph.params, model.params, {
@@ -309,8 +367,9 @@ export async function pretrain(opts: PretrainOptions): Promise<PretrainResult> {
     let tokens = 0;
     for (let a = 0; a < o.accumulate; a++) {
       const base = ((step % perEpoch) * o.accumulate + a) * o.batchSize;
-      const seqs = Array.from({ length: o.batchSize }, (_, k) => sequence(train, order[base + k]!, bodyLen, tok, o.objective));
-      const b = batchFeeds(model, seqs, o.objective, tok, rand, o);
+      const ep = episodes ? episodeBatch(episodes, rand, { batchSize: o.batchSize, seqLen: o.seqLen, clmMix: o.clmMix, pad: tok.padId ?? tok.eosId ?? 0, text: (i) => sequence(train, i, bodyLen, tok, 'clm'), numSeqs }) : undefined;
+      const seqs = ep?.seqs ?? Array.from({ length: o.batchSize }, (_, k) => sequence(train, order[base + k]!, bodyLen, tok, lm));
+      const b = batchFeeds(model, seqs, lm, tok, rand, o, ep?.labels);
       micro.push(b.feeds);
       tokens += b.tokens;
     }
@@ -327,13 +386,13 @@ export async function pretrain(opts: PretrainOptions): Promise<PretrainResult> {
   progress.stop();
 
   // 6. Held-out evaluation and the final folder with its model card.
-  const heldOut = await evaluate(model, held, bodyLen, tok, o.objective, { ...o, batchSize: o.batchSize });
+  const heldOut = await evaluate(model, held, bodyLen, tok, lm, { ...o, batchSize: o.batchSize });
   const result: PretrainResult = { out, steps: position.step, tokensSeen: position.tokensSeen, wallSeconds: position.wallSeconds, params: model.numParams(), heldOut, losses: position.lossCurve };
   if (position.step >= o.steps) {
     await writeOutputFolder(out, output, async (dir) => {
       await model.save(dir, {
-        architecture: o.objective === 'mlm' ? 'BertForMaskedLM' : 'LlamaForCausalLM',
-        extraConfig: { tuneshot: { objective: o.objective, steps: position.step, tokens_seen: position.tokensSeen, seed: o.seed } },
+        architecture: lm === 'mlm' ? 'BertForMaskedLM' : 'LlamaForCausalLM',
+        extraConfig: { tuneshot: { objective: o.objective, ...(o.init ? { init: o.init } : {}), steps: position.step, tokens_seen: position.tokensSeen, seed: o.seed } },
       });
       await writeFileSynced(path.join(dir, 'README.md'), modelCard(model, o, result, train.length));
       await writeFileSynced(path.join(dir, 'pretrain_metrics.json'), JSON.stringify({ ...result, losses: undefined, out: undefined, lossCurve: result.losses.filter((_, i) => i % 10 === 0) }, null, 1));
@@ -349,7 +408,9 @@ function modelCard(model: TransformerModel, o: PretrainOptions & Record<string, 
   const hash = createHash('sha256').update(JSON.stringify(r.losses)).digest('hex').slice(0, 16);
   return `# ${path.basename(r.out)}
 
-A ${c.modelType} model pre-trained from scratch by tuneshot with the ${o.objective === 'mlm' ? 'masked' : 'causal'} language-modelling objective.
+${o.objective === 'icl-episodes'
+    ? `A ${c.modelType} model ${o.init ? `continued from ${o.init}` : 'trained from scratch'} by tuneshot on in-context classification episodes (WordNet supersenses and parts of speech, Brown corpus genres, in the prompt format of \`tuneshot icl\`; src/data/episodes.ts), with ${Math.round(Number(o.clmMix) * 100)}% of each batch plain causal-LM text of the corpus.`
+    : `A ${c.modelType} model ${o.init ? `continued from ${o.init}` : 'pre-trained from scratch'} by tuneshot with the ${o.objective === 'mlm' ? 'masked' : 'causal'} language-modelling objective.`}
 
 | | |
 |---|---|
