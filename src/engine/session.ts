@@ -1,6 +1,7 @@
 // Run graphs on onnxruntime-node. Compiled sessions are cached by the model bytes' hash, so
 // building the same graph twice (same shapes, same ops) compiles once per process.
 import { createHash } from 'node:crypto';
+import { performance } from 'node:perf_hooks';
 import * as ort from 'onnxruntime-node';
 import { DType, GraphError, Tensor } from './graph.js';
 import { toOnnx, outputName } from './onnx.js';
@@ -74,6 +75,8 @@ export class Program {
   readonly hash: string;
   /** Runs made, counting those of the session this one continues (CompileOptions.randomRuns). */
   runs: number;
+  /** Seconds the last run() spent inside ONNX Runtime's session.run, and around it (wrapping feeds and fetches). */
+  lastRun = { ortSeconds: 0, totalSeconds: 0 };
 
   constructor(readonly outputs: Tensor[], options: CompileOptions = {}) {
     if (outputs.length === 0) throw new GraphError('Program: no outputs requested');
@@ -106,6 +109,7 @@ export class Program {
    */
   async run(inputs: Map<Tensor, HostTensor> | Record<string, HostTensor>, params?: ParamStore, into?: Map<Tensor, Float32Array>): Promise<ort.Tensor[]> {
     const session = await this.session;
+    const t0 = performance.now();
     this.runs++;
     const byName = inputs instanceof Map ? new Map([...inputs].map(([t, v]) => [t.name, v])) : new Map(Object.entries(inputs));
     const feeds: Record<string, ort.Tensor> = {};
@@ -128,8 +132,15 @@ export class Program {
         const buf = into.get(t);
         fetches[outputName(t)] = buf ? new ort.Tensor('float32', buf, t.shape as number[]) : null;
       }
+      const t1 = performance.now();
       result = await session.run(feeds, fetches);
-    } else result = await session.run(feeds);
+      this.lastRun.ortSeconds = (performance.now() - t1) / 1000;
+    } else {
+      const t1 = performance.now();
+      result = await session.run(feeds);
+      this.lastRun.ortSeconds = (performance.now() - t1) / 1000;
+    }
+    this.lastRun.totalSeconds = (performance.now() - t0) / 1000;
     return this.outputs.map((t) => result[outputName(t)] as ort.Tensor);
   }
 }

@@ -1,5 +1,6 @@
 // One training step = one ONNX Runtime run that computes the loss and every gradient (written
 // into preallocated buffers), then gradient accumulation, clipping and the optimizer update in JS.
+import { performance } from 'node:perf_hooks';
 import { GraphError, Tensor } from './graph.js';
 import { DeferredScatter, gradWithDeferred } from './grad.js';
 import { HostTensor, ParamStore, Program } from './session.js';
@@ -19,18 +20,41 @@ export interface TrainerOptions {
   resumeAt?: { step: number; runs: number };
 }
 
+/** Where a step's wall time went, in seconds (performance.now around each phase; no effect on results). */
+export interface StepTimings {
+  /** Inside ONNX Runtime's session.run (forward + backward). */
+  ort: number;
+  /** Wrapping feeds and fetches as ORT tensors, around session.run. */
+  feeds: number;
+  /** Host copies of gradients ORT did not write in place, and the host scatter-add of embedding rows. */
+  copies: number;
+  /** Adding a micro-batch's gradients into the accumulator. */
+  accumulate: number;
+  /** Global-norm computation and clipping. */
+  clip: number;
+  /** The optimizer update. */
+  optimizer: number;
+  total: number;
+}
+
 export interface StepResult {
   loss: number;
   lr: number;
   gradNorm: number;
   extras: Float32Array[][];
+  timings: StepTimings;
 }
 
 export class Trainer {
   readonly program: Program;
   readonly trainable: Tensor[];
   private gradBufs: Float32Array[];
-  private accBufs: Float32Array[];
+  /**
+   * The accumulator, made only when a step has several micro-batches: with one, its gradients are
+   * the step's gradients (0 + g x 1 is g exactly), so clipping and the optimizer use gradBufs and
+   * a second copy of every trainable parameter's size is never allocated.
+   */
+  private accBufs?: Float32Array[];
   private into: Map<Tensor, Float32Array>;
   /** Graph gradient per trainable parameter (null: its gradient comes only from host scatters). */
   private gradTensors: Array<Tensor | null>;
@@ -55,14 +79,16 @@ export class Trainer {
     this.program = new Program(outputs, { fresh: loss.graph.nodes.some((n) => n.op === 'Dropout'), randomRuns: options.resumeAt?.runs });
     this.step = options.resumeAt?.step ?? 0;
     this.gradBufs = trainable.map((p) => new Float32Array(store.get(p.name)!.data.length));
-    this.accBufs = trainable.map((p) => new Float32Array(store.get(p.name)!.data.length));
     this.into = new Map();
     this.gradTensors.forEach((g, i) => { if (g) this.into.set(g, this.gradBufs[i]!); });
   }
 
   /** Forward + backward on one micro-batch; returns the loss and extra outputs, adds grads to the accumulator. */
-  private async micro(inputs: Record<string, HostTensor>, scale: number): Promise<{ loss: number; extras: Float32Array[] }> {
+  private async micro(inputs: Record<string, HostTensor>, scale: number, tm: StepTimings, acc: Float32Array[] | null): Promise<{ loss: number; extras: Float32Array[] }> {
     const out = await this.program.run(inputs, this.store, this.into);
+    tm.ort += this.program.lastRun.ortSeconds;
+    tm.feeds += this.program.lastRun.totalSeconds - this.program.lastRun.ortSeconds;
+    let t = performance.now();
     const nExtra = this.options.extraOutputs?.length ?? 0;
     // ORT writes into the preallocated buffers; should it ever hand back its own, copy from that.
     let o = 1 + nExtra;
@@ -81,10 +107,15 @@ export class Trainer {
         for (let j = 0; j < H; j++) buf[base + j] = buf[base + j]! + rows[src + j]!;
       }
     }
-    for (let k = 0; k < this.gradBufs.length; k++) {
-      const g = this.gradBufs[k]!, a = this.accBufs[k]!;
-      for (let i = 0; i < g.length; i++) a[i] = a[i]! + g[i]! * scale;
+    tm.copies += (performance.now() - t) / 1000;
+    t = performance.now();
+    if (acc) {
+      for (let k = 0; k < this.gradBufs.length; k++) {
+        const g = this.gradBufs[k]!, a = acc[k]!;
+        for (let i = 0; i < g.length; i++) a[i] = a[i]! + g[i]! * scale;
+      }
     }
+    tm.accumulate += (performance.now() - t) / 1000;
     const loss = Number(out[0]!.data[0]);
     if (!Number.isFinite(loss)) throw new GraphError(`training diverged: loss is ${loss} at step ${this.step}`);
     return { loss, extras: out.slice(1, 1 + nExtra).map((t) => t.data as Float32Array) };
@@ -95,23 +126,37 @@ export class Trainer {
    * Returns the mean loss.
    */
   async trainStep(microBatches: Array<Record<string, HostTensor>>): Promise<StepResult> {
-    for (const a of this.accBufs) a.fill(0);
+    const t0 = performance.now();
+    const tm: StepTimings = { ort: 0, feeds: 0, copies: 0, accumulate: 0, clip: 0, optimizer: 0, total: 0 };
+    let t = performance.now();
+    let acc: Float32Array[] | null = null;
+    if (microBatches.length > 1) {
+      acc = this.accBufs ??= this.trainable.map((p) => new Float32Array(this.store.get(p.name)!.data.length));
+      for (const a of acc) a.fill(0);
+    }
+    tm.accumulate += (performance.now() - t) / 1000;
     let loss = 0;
     const extras: Float32Array[][] = [];
     for (const mb of microBatches) {
-      const r = await this.micro(mb, 1 / microBatches.length);
+      const r = await this.micro(mb, 1 / microBatches.length, tm, acc);
       loss += r.loss / microBatches.length;
       extras.push(r.extras);
     }
-    const gradNorm = clipGlobalNorm(this.accBufs, this.options.clipNorm ?? 0);
+    t = performance.now();
+    const grads = acc ?? this.gradBufs;
+    const gradNorm = clipGlobalNorm(grads, this.options.clipNorm ?? 0);
+    tm.clip = (performance.now() - t) / 1000;
+    t = performance.now();
     const lr = learningRate(this.options.schedule, this.step);
     this.options.optimizer.step(
       this.trainable.map((p) => p.name),
       this.trainable.map((p) => this.store.get(p.name)!.data as Float32Array),
-      this.accBufs,
+      grads,
       lr,
     );
+    tm.optimizer = (performance.now() - t) / 1000;
     this.step++;
-    return { loss, lr, gradNorm, extras };
+    tm.total = (performance.now() - t0) / 1000;
+    return { loss, lr, gradNorm, extras, timings: tm };
   }
 }
