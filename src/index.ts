@@ -1,6 +1,6 @@
 // tuneshot's typed library API. The CLI (src/cli) is a thin layer over it: its commands import the
-// library from here, and only their own plumbing from elsewhere (option ranges from src/options,
-// progress display from src/util, output-path safety and atomic writes from src/io).
+// library from here, and only their own plumbing from elsewhere (option ranges and checks from
+// src/options, progress display from src/util, output-path safety and atomic writes from src/io).
 export * from './engine/index.js';
 export * from './models/index.js';
 export { packageRoot } from './util/paths.js';
