@@ -38,6 +38,7 @@ interface FinetuneCliOptions {
   quiet?: boolean;
   checkpointEvery?: number;
   resume?: boolean;
+  maxMemory?: number;
 }
 
 export function registerFinetune(program: Command): void {
@@ -71,6 +72,7 @@ export function registerFinetune(program: Command): void {
     .option('--quiet', 'no progress output')
     .option('--checkpoint-every <n>', 'steps between resumable checkpoints (in <out>.work)', num('checkpointEvery'))
     .option('--resume', 'continue from the last checkpoint in <out>.work')
+    .option('--max-memory <GB>', 'refuse to train when the estimated peak memory exceeds this (default: the memory available)', num('maxMemory'))
     .action(async (o: FinetuneCliOptions, self: Command) => {
       if (o.remote !== undefined) return finetuneRemote(o, self);
       const task = o.task;
@@ -92,6 +94,7 @@ export function registerFinetune(program: Command): void {
         lora: { r: o.loraR, alpha: o.loraAlpha, dropout: o.loraDropout, ...(o.loraTargets ? { targetModules: o.loraTargets } : {}) },
         ...(o.pooling ? { pooling: o.pooling } : {}), maxLength: o.maxLength, patience: o.patience, seed: o.seed, quiet: !!o.quiet,
         ...(o.checkpointEvery !== undefined ? { checkpointEvery: o.checkpointEvery } : {}), resume: !!o.resume,
+        ...(o.maxMemory !== undefined ? { maxMemory: o.maxMemory } : {}),
       }), (r) => ({ steps: r.steps, trainSeconds: r.trainSeconds, examplesPerSecond: r.examplesPerSecond, bestDev: r.bestDev, truncated: r.truncated, finalLoss: r.lossCurve.at(-1) }));
       const dev_ = r.bestDev !== undefined ? `, best dev ${task === 'classify' ? `accuracy ${(r.bestDev * 100).toFixed(2)}%` : `score ${r.bestDev.toFixed(4)}`}` : '';
       const loss = r.lossCurve.length ? `, final loss ${r.lossCurve[r.lossCurve.length - 1]!.toFixed(4)}` : '';

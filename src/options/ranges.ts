@@ -38,6 +38,8 @@ export const RANGES = {
   warmupRatio: { min: 0, max: 1 },
   weightDecay: { min: 0, max: 1 },
   clipNorm: { min: 0, minExclusive: true, max: 1e9 },
+  /** GB: the peak memory a fine-tuning run may take (finetune --max-memory). */
+  maxMemory: { min: 0, minExclusive: true, max: 1e6 },
   // Pre-training.
   steps: int(1),
   vocabSize: int(32, 1_000_000),

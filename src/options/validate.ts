@@ -36,7 +36,7 @@ export function validateFinetuneOptions(o: FinetuneOptions): void {
   checkOneOf(`${api}: task`, o.task, ['classify', 'generate']);
   checkOneOf(`${api}: method`, o.method, ['full', 'lora', 'head']);
   checkOneOf(`${api}: pooling`, o.pooling, ['cls', 'mean']);
-  checkAll(api, o as unknown as Bag, ['epochs', 'maxSteps', 'batchSize', 'lr', 'warmupRatio', 'weightDecay', 'clipNorm', 'maxLength', 'patience', 'seed', 'checkpointEvery']);
+  checkAll(api, o as unknown as Bag, ['epochs', 'maxSteps', 'batchSize', 'lr', 'warmupRatio', 'weightDecay', 'clipNorm', 'maxLength', 'patience', 'seed', 'checkpointEvery', 'maxMemory']);
   checkRange(`${api}: stopAfter`, o.stopAfter, RANGES.maxSteps);
   if (o.lora) {
     checkRange(`${api}: lora.r`, o.lora.r, RANGES.loraR);

@@ -15,6 +15,7 @@ import { finetuneMethod, type FinetuneMethod, type Method } from './methods/inde
 import type { MethodRun, MethodTraining } from './methods/method.js';
 import { checkLoraTargets, validateFinetuneOptions } from '../options/validate.js';
 import { prepareOutputFolder, writeOutputFolder, type OutputOptions } from '../io/output.js';
+import { preflight } from './estimate.js';
 
 export interface FinetuneOptions {
   /** A model folder, an embedded model name, a Hub id (org/name@revision), or a loaded model (its parameters are not modified). */
@@ -51,6 +52,8 @@ export interface FinetuneOptions {
   resume?: boolean;
   /** Stop after this many steps of this process (tests simulate a crash with it). */
   stopAfter?: number;
+  /** Refuse the run when its estimated peak memory exceeds this many GB (default: the memory available; see train/estimate.ts). */
+  maxMemory?: number;
   onWarning?: (msg: string) => void;
 }
 
@@ -84,6 +87,7 @@ export async function finetune(opts: FinetuneOptions): Promise<FinetuneResult> {
   const method = finetuneMethod(opts.method ?? 'full', { task, family: model.family, lora: opts.lora });
   const run = encodeRun(opts, model, task, data, say);
   const plan = planSteps(opts, run, method);
+  await preflight(method, run, { stepsPerEpoch: plan.stepsPerEpoch, maxMemoryGb: opts.maxMemory, quiet: opts.quiet, lora: opts.lora });
   const checkpoint = opts.out ? await openCheckpoint(opts, method, run, plan, say) : undefined;
   const training = await method.prepare(run);
   if (method.adapters) checkLoraTargets(method.adapters.targetModules, model.params.names());
