@@ -5,7 +5,7 @@ import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import type { Command } from 'commander';
 import {
-  FineTunedGenerator, QUANTIZE_MODES, classificationMetrics, exactMatch, isRemoteModelFolder, loadClassifier, loadExamples,
+  FineTunedGenerator, QUANTIZE_MODES, familyOf, classificationMetrics, exactMatch, isRemoteModelFolder, loadClassifier, loadExamples,
   loadPretrained, loadRemoteClassifier, quantizeClassifier, resolvePretrained, type Classifier, type QuantizeMode,
 } from '../index.js';
 import { Progress } from '../util/progress.js';
@@ -34,7 +34,8 @@ function modelKind(dir: string): { kind: 'classifier'; labels: string[] } | { ki
   if (cfg.id2label && Object.keys(cfg.id2label).length > 0) {
     return { kind: 'classifier', labels: Object.keys(cfg.id2label).sort((a, b) => Number(a) - Number(b)).map((k) => cfg.id2label![k]!) };
   }
-  return ['bert', 'roberta', 'distilbert'].includes(cfg.model_type ?? '') ? { kind: 'encoder' } : { kind: 'decoder' };
+  // The family knows whether it is an encoder (every encoder family, ModernBERT too, not a fixed list).
+  return familyOf(cfg.model_type ?? '')?.kind === 'encoder' ? { kind: 'encoder' } : { kind: 'decoder' };
 }
 
 export function registerPredict(program: Command): void {

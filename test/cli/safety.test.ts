@@ -5,7 +5,7 @@
 import { test, before } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { writeTinyData, writeTinyEncoder } from '../fixtures/tiny-encoder.js';
@@ -72,11 +72,17 @@ test('predict: a folder as --out, a missing folder, an unseen gold label, a base
   const unseen = path.join(dir, 'unseen.jsonl');
   writeFileSync(unseen, '{"text": "good film", "label": "good"}\n{"text": "so so", "label": "meh"}\n');
   const deep = path.join(dir, 'new', 'folder', 'p.jsonl');
-  const [toFolder, toDeep, badLabel, base] = await Promise.all([
+  // A base encoder of any encoder family is named as one (ModernBERT was taken for a decoder once).
+  const modern = path.join(dir, 'modernbert-base');
+  cpSync(encoder, modern, { recursive: true });
+  const cfg = JSON.parse(readFileSync(path.join(modern, 'config.json'), 'utf8')) as Record<string, unknown>;
+  writeFileSync(path.join(modern, 'config.json'), JSON.stringify({ ...cfg, model_type: 'modernbert' }));
+  const [toFolder, toDeep, badLabel, base, modernBase] = await Promise.all([
     run(['predict', '--model', clf, '--data', data, '--out', dir, '--quiet']),
     run(['predict', '--model', clf, '--data', data, '--out', deep, '--quiet']),
     run(['predict', '--model', clf, '--data', unseen, '--out', path.join(dir, 'never.jsonl'), '--quiet']),
     run(['predict', '--model', encoder, '--data', data, '--out', path.join(dir, 'never2.jsonl'), '--quiet']),
+    run(['predict', '--model', modern, '--data', data, '--out', path.join(dir, 'never3.jsonl'), '--quiet']),
   ]);
   refused(toFolder, /^tuneshot: --out .*: is a folder; give a file name/);
   assert.equal(toDeep.code, 0, toDeep.stderr);
@@ -85,6 +91,8 @@ test('predict: a folder as --out, a missing folder, an unseen gold label, a base
   assert.equal(existsSync(path.join(dir, 'never.jsonl')), false, 'nothing written before the error');
   refused(base, /a base encoder without a classification head .*not a fine-tuned classifier; fine-tune it first/);
   assert.equal(existsSync(path.join(dir, 'never2.jsonl')), false);
+  refused(modernBase, /a base encoder without a classification head .*not a fine-tuned classifier; fine-tune it first/);
+  assert.equal(existsSync(path.join(dir, 'never3.jsonl')), false);
 });
 
 test('advise on a non-JSON file and compare with an unknown ICL backend fail before any work', { timeout: 120_000 }, async () => {
