@@ -4,16 +4,10 @@
 
 import { createHash } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
-import { homedir } from 'node:os';
 import { dirname, join } from 'node:path';
 import Database from 'better-sqlite3';
+import { tuneshotHome } from '../util/paths.js';
 import type { ContinuationScore, GenerateOptions, Generation, LanguageModel } from './language-model.js';
-
-export function tuneshotHome(): string {
-  return process.env.TUNESHOT_HOME && process.env.TUNESHOT_HOME.length > 0
-    ? process.env.TUNESHOT_HOME
-    : join(homedir(), '.tuneshot');
-}
 
 export function defaultCachePath(): string {
   return join(tuneshotHome(), 'cache.sqlite');

@@ -5,9 +5,9 @@
 
 import { createHash } from 'node:crypto';
 import { createReadStream, existsSync, renameSync, rmSync } from 'node:fs';
-import { homedir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
+import { tuneshotHome } from '../util/paths.js';
 import { makeDirs } from '../io/atomic.js';
 
 export type RunKind = 'pretrain' | 'finetune' | 'icl' | 'compare';
@@ -139,10 +139,6 @@ function checkStatus(s: string): asserts s is RunStatus {
 }
 
 /** The tuneshot home folder: $TUNESHOT_HOME, else ~/.tuneshot. */
-export function tuneshotHome(): string {
-  return process.env.TUNESHOT_HOME ?? join(homedir(), '.tuneshot');
-}
-
 export class Registry {
   readonly path: string;
   private readonly db: Database.Database;
