@@ -2,12 +2,12 @@
 // encoder with the MLM loss over ALL positions, dropout off, in two sizes, against TF.js (wasm),
 // PyTorch (when importable) and this machine's MatMul peak on ONNX Runtime. Medians of several
 // repetitions after warm-up. The last stdout line is one JSON object with every figure.
-import { execFileSync, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { loadavg } from 'node:os';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { defaultThreads } from '../src/engine/index.js';
-import { EncoderShape, encoderParams, median, round, table, timeIt, trainStepFlops } from './lib/util.js';
+import { EncoderShape, encoderParams, median, round, table, timeIt, torchPython, trainStepFlops } from './lib/util.js';
 import { ortMatmulPeak, tuneshotEncoder } from './lib/tuneshot-bert.js';
 import { initTfjsWasm, tfjsEncoder } from './lib/tfjs-bert.js';
 
@@ -22,17 +22,6 @@ const SIZES: EncoderShape[] = [
 const REPS = { tuneshot: quick ? 2 : 7, tfjs: quick ? 1 : 3, torch: quick ? 2 : 7 };
 
 const log = (s: string) => process.stderr.write(s + '\n');
-
-/** A python3 that imports torch: the default one, else Debian's (python3-torch installs there). */
-function torchPython(): string | null {
-  for (const py of ['python3', '/usr/bin/python3']) {
-    try {
-      execFileSync(py, ['-c', 'import torch'], { stdio: 'ignore' });
-      return py;
-    } catch { /* next */ }
-  }
-  return null;
-}
 
 interface TorchResult { torch_version: string; threads: number; step_seconds: number[]; forward_seconds: number[] }
 

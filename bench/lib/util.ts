@@ -1,5 +1,6 @@
 // Shared helpers for the benchmarks: timing with warm-up and medians, a plain-text table, and
 // the FLOP formulas used for MFU.
+import { execFileSync } from 'node:child_process';
 import { performance } from 'node:perf_hooks';
 
 export function median(xs: number[]): number {
@@ -77,4 +78,15 @@ export function trainStepFlops(s: EncoderShape): number {
   const tokens = s.batch * s.seq;
   const { nonEmbedding } = encoderParams(s);
   return 6 * nonEmbedding * tokens + 12 * s.layers * s.batch * s.seq * s.seq * s.hidden + 6 * tokens * s.hidden * s.vocab;
+}
+
+/** A python3 that imports torch: the default one, else Debian's (python3-torch installs there). */
+export function torchPython(): string | null {
+  for (const py of ['python3', '/usr/bin/python3']) {
+    try {
+      execFileSync(py, ['-c', 'import torch'], { stdio: 'ignore' });
+      return py;
+    } catch { /* next */ }
+  }
+  return null;
 }
