@@ -7,14 +7,16 @@
 //   weights      4 bytes x every parameter of the training graph
 //   gradients    4 bytes x trainable parameters (one buffer: ORT writes into it, the optimizer reads it)
 //   optimizer    8 bytes x trainable parameters (AdamW's two moments)
+//   transients   2 x 4 bytes x the largest trainable tensor (a weight gradient is computed in the
+//                transposed layout, then transposed into its buffer)
 //   activations  what ORT keeps alive between forward and backward:
 //                ACT_FACTOR x 4 bytes x batch x seq x layers x (hidden + ffn + heads x seq)
 //                + LOGITS_FACTOR x 4 bytes x batch x seq x vocab for a causal-LM loss
 //                (head-only: one forward pass at a time, FORWARD_FACTOR x 4 x 32 x seq x (hidden + ffn + heads x seq))
-// The factors are calibrated on `npm run bench:scale` (docs/results.md, "bench:scale", 2026-12-04):
-// bert-base classification at 16 x 128 measured 4.54 GB (estimate 4.60), Qwen2.5-0.5B-shape LoRA
-// at 4 x 256 12.36 GB (estimate 12.43) and full at 2 x 256 13.21 GB (estimate 13.14). The
-// head-only factor is not calibrated (its runs are small).
+// The factors are calibrated on `npm run bench:scale` (docs/results.md, "bench:scale", 2026-12-04,
+// load average ~3): bert-base classification at 16 x 128 measured 4.52 GB (estimate 4.52),
+// Qwen2.5-0.5B-shape LoRA at 4 x 256 10.24 GB (estimate 10.35) and full at 2 x 256 13.21 GB
+// (estimate 13.19). The head-only factor is not calibrated (its runs are small).
 // Time: model FLOPs a step (6 x body weights x tokens for full, 4x for LoRA, + attention and the
 // vocabulary projection) over a MatMul rate measured on this machine at start, times the share of
 // that rate training reached in the same benchmark (TRAIN_EFFICIENCY).
@@ -29,8 +31,8 @@ import { finetuneMethod, type FinetuneMethod } from './methods/index.js';
 import { taskHead, type MethodRun } from './methods/method.js';
 
 export const RUNTIME_BYTES = 0.15e9;
-export const ACT_FACTOR = 5.1;
-export const LOGITS_FACTOR = 8.8;
+export const ACT_FACTOR = 4.6;
+export const LOGITS_FACTOR = 6.2;
 export const FORWARD_FACTOR = 3;
 /** Training step FLOP rate as a share of the large-MatMul rate (bench:scale, bert_base_classify MFU: 64%). */
 export const TRAIN_EFFICIENCY = 0.6;
@@ -44,6 +46,8 @@ export interface TrainingShape {
   params: number;
   /** Parameters the optimizer updates. */
   trainable: number;
+  /** Values in the largest trainable tensor (0 when unknown). */
+  largestTrainable?: number;
   layers: number;
   hidden: number;
   ffn: number;
@@ -61,7 +65,7 @@ export interface TrainingShape {
 
 export interface TrainingEstimate {
   peakBytes: number;
-  parts: { runtime: number; weights: number; gradients: number; optimizer: number; activations: number };
+  parts: { runtime: number; weights: number; gradients: number; optimizer: number; transients: number; activations: number };
   flopsPerStep: number;
 }
 
@@ -76,7 +80,8 @@ export function estimateTraining(s: TrainingShape): TrainingEstimate {
   const activations = s.method === 'head'
     ? FORWARD_FACTOR * 4 * 32 * s.seq * width
     : ACT_FACTOR * 4 * s.batch * s.seq * s.layers * width + (s.lmLoss ? LOGITS_FACTOR * 4 * s.batch * s.seq * s.vocab : 0);
-  const parts = { runtime: RUNTIME_BYTES, weights: 4 * s.params, gradients: 4 * s.trainable, optimizer: 8 * s.trainable, activations };
+  const transients = s.method === 'head' ? 0 : 8 * (s.largestTrainable ?? 0);
+  const parts = { runtime: RUNTIME_BYTES, weights: 4 * s.params, gradients: 4 * s.trainable, optimizer: 8 * s.trainable, transients, activations };
   const tokens = s.batch * s.seq;
   const per = s.method === 'full' ? 6 : s.method === 'lora' ? 4 : 0;
   const flopsPerStep = s.method === 'head'
@@ -134,7 +139,7 @@ export function formatDuration(seconds: number): string {
 export function describeEstimate(e: TrainingEstimate, o: { stepsPerEpoch?: number; gflops?: number } = {}): string {
   const p = e.parts;
   const time = o.stepsPerEpoch && o.gflops ? `, ~${formatDuration((o.stepsPerEpoch * e.flopsPerStep) / (o.gflops * 1e9 * TRAIN_EFFICIENCY))} an epoch (${o.stepsPerEpoch} steps, ${(e.flopsPerStep / 1e9).toFixed(0)} GFLOP a step at ${o.gflops.toFixed(0)} GFLOP/s x ${TRAIN_EFFICIENCY})` : '';
-  return `estimated peak memory ${gb(e.peakBytes)} (weights ${gb(p.weights)}, gradients ${gb(p.gradients)}, optimizer ${gb(p.optimizer)}, activations ${gb(p.activations)}, runtime ${gb(p.runtime)})${time}`;
+  return `estimated peak memory ${gb(e.peakBytes)} (weights ${gb(p.weights)}, gradients ${gb(p.gradients)}, optimizer ${gb(p.optimizer)}, gradient temporaries ${gb(p.transients)}, activations ${gb(p.activations)}, runtime ${gb(p.runtime)})${time}`;
 }
 
 export class MemoryLimitError extends Error {
@@ -165,15 +170,18 @@ export function runShape(model: TransformerModel, method: EstimateMethod, o: { t
   const c = model.config;
   const head = taskHead({ task: o.task, labels: o.labels, pooling: o.pooling });
   const spec = model.paramSpec({ ...head, ...(method === 'lora' && o.lora ? { lora: o.lora } : {}) });
-  let params = 0, trainable = 0;
+  let params = 0, trainable = 0, largestTrainable = 0;
   for (const [name, shape] of spec) {
     const n = shape.reduce((a, b) => a * b, 1);
     params += n;
     const taskHeadParam = isHeadParam(name) && !isLoraParam(name) && !/^(lm_head|cls)\./.test(name);
-    if (method === 'full' || (method === 'lora' && (isLoraParam(name) || taskHeadParam)) || (method === 'head' && taskHeadParam)) trainable += n;
+    if (method === 'full' || (method === 'lora' && (isLoraParam(name) || taskHeadParam)) || (method === 'head' && taskHeadParam)) {
+      trainable += n;
+      largestTrainable = Math.max(largestTrainable, n);
+    }
   }
   return {
-    method, params, trainable, layers: c.layers, hidden: c.hidden, ffn: c.intermediate, heads: c.heads, kvHeads: c.kvHeads, vocab: c.vocabSize,
+    method, params, trainable, largestTrainable, layers: c.layers, hidden: c.hidden, ffn: c.intermediate, heads: c.heads, kvHeads: c.kvHeads, vocab: c.vocabSize,
     batch: o.batch, seq: o.seq, lmLoss: o.task === 'generate', gatedMlp: model.family.kind === 'decoder' && c.modelType !== 'gpt2',
   };
 }

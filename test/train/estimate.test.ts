@@ -22,6 +22,7 @@ test('estimate: weights, gradients and AdamW state are 4 + 4 + 8 bytes a trainab
   assert.equal(e.parts.weights, 4 * bertBase.params);
   assert.equal(e.parts.gradients, 4 * bertBase.trainable);
   assert.equal(e.parts.optimizer, 8 * bertBase.trainable);
+  assert.equal(e.parts.transients, 0, "no largest tensor given");
   assert.ok(Math.abs(Object.values(e.parts).reduce((a, b) => a + b, 0) - e.peakBytes) < 1);
   // bert-base full fine-tuning at 16 x 128: a few GB, not tens.
   assert.ok(e.peakBytes > 2e9 && e.peakBytes < 12e9, `${e.peakBytes}`);
