@@ -62,7 +62,7 @@ test('imbalanced spam: macro-F1, the always-ham ICL arm is degenerate and never 
     assert.match(md, /^## Recommendation: a classical model is enough \(baseline:tfidf at /m);
     assert.match(readFileSync(r.paths.html, 'utf8'), /<tr class="flagged"><td>ICL fixture<\/td>/);
     const json = JSON.parse(readFileSync(r.paths.json, 'utf8'));
-    assert.equal(json.version, 2);
+    assert.equal(json.version, 3);
     assert.equal(json.summary.find((s: { arm: string }) => s.arm === 'icl:always-ham:fixture').flag.kind, 'degenerate');
 
     // Without baselines the degenerate rule still holds; --metric picks the primary metric.
