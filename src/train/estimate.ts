@@ -136,9 +136,10 @@ export function formatDuration(seconds: number): string {
 }
 
 /** One line: the estimate's peak and its parts, and the time an epoch when the rate is known. */
-export function describeEstimate(e: TrainingEstimate, o: { stepsPerEpoch?: number; gflops?: number } = {}): string {
+export function describeEstimate(e: TrainingEstimate, o: { stepsPerEpoch?: number; gflops?: number; flopsPerStep?: number } = {}): string {
   const p = e.parts;
-  const time = o.stepsPerEpoch && o.gflops ? `, ~${formatDuration((o.stepsPerEpoch * e.flopsPerStep) / (o.gflops * 1e9 * TRAIN_EFFICIENCY))} an epoch (${o.stepsPerEpoch} steps, ${(e.flopsPerStep / 1e9).toFixed(0)} GFLOP a step at ${o.gflops.toFixed(0)} GFLOP/s x ${TRAIN_EFFICIENCY})` : '';
+  const flops = o.flopsPerStep ?? e.flopsPerStep;
+  const time = o.stepsPerEpoch && o.gflops ? `, ~${formatDuration((o.stepsPerEpoch * flops) / (o.gflops * 1e9 * TRAIN_EFFICIENCY))} an epoch (${o.stepsPerEpoch} steps, ${(flops / 1e9).toFixed(0)} GFLOP a mean step at ${o.gflops.toFixed(0)} GFLOP/s x ${TRAIN_EFFICIENCY})` : '';
   return `estimated peak memory ${gb(e.peakBytes)} (weights ${gb(p.weights)}, gradients ${gb(p.gradients)}, optimizer ${gb(p.optimizer)}, gradient temporaries ${gb(p.transients)}, activations ${gb(p.activations)}, runtime ${gb(p.runtime)})${time}`;
 }
 
@@ -211,7 +212,10 @@ export async function preflight(method: FinetuneMethod, run: MethodRun, o: { ste
   const e = checkMemory(shape, limit, { limitSource, alternatives });
   if (!o.quiet) {
     const gflops = await measureMatmulGflops().catch(() => undefined);
-    process.stderr.write(`finetune ${method.name}: ${describeEstimate(e, { stepsPerEpoch: o.stepsPerEpoch, gflops })}; limit ${gb(limit)}\n`);
+    // Time at the mean row length (batches are length-bucketed, so padded to about that); memory at the longest.
+    const meanSeq = Math.max(1, Math.round(run.train.rows.reduce((a, r) => a + r.ids.length, 0) / run.train.rows.length));
+    const flopsPerStep = estimateTraining({ ...shape, seq: meanSeq }).flopsPerStep;
+    process.stderr.write(`finetune ${method.name}: ${describeEstimate(e, { stepsPerEpoch: o.stepsPerEpoch, gflops, flopsPerStep })}; limit ${gb(limit)}\n`);
   }
   return e;
 }
