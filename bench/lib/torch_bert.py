@@ -13,29 +13,12 @@ import torch
 import torch.nn as nn
 import torch.nn.functional as F
 
+from torch_bert_layer import BertLayer
+
 cfg = json.loads(sys.argv[1])
 torch.set_num_threads(cfg["threads"])
 torch.manual_seed(0)
 H, L, NH, FF, V, T, B = cfg["hidden"], cfg["layers"], cfg["heads"], cfg["ffn"], cfg["vocab"], cfg["seq"], cfg["batch"]
-HD = H // NH
-
-
-class Layer(nn.Module):
-    def __init__(self):
-        super().__init__()
-        self.q, self.k, self.v, self.o = (nn.Linear(H, H) for _ in range(4))
-        self.ln1 = nn.LayerNorm(H, eps=1e-12)
-        self.ff1, self.ff2 = nn.Linear(H, FF), nn.Linear(FF, H)
-        self.ln2 = nn.LayerNorm(H, eps=1e-12)
-
-    def forward(self, h, bias):
-        b, t, _ = h.shape
-        split = lambda x: x.view(b, t, NH, HD).transpose(1, 2)
-        q, k, v = split(self.q(h)), split(self.k(h)), split(self.v(h))
-        s = torch.matmul(q, k.transpose(-1, -2)) * (HD ** -0.5) + bias
-        ctx = torch.matmul(torch.softmax(s, -1), v).transpose(1, 2).reshape(b, t, H)
-        h = self.ln1(h + self.o(ctx))
-        return self.ln2(h + self.ff2(F.gelu(self.ff1(h))))
 
 
 class Bert(nn.Module):
@@ -45,7 +28,7 @@ class Bert(nn.Module):
         self.pos = nn.Embedding(cfg["maxPositions"], H)
         self.typ = nn.Embedding(2, H)
         self.ln = nn.LayerNorm(H, eps=1e-12)
-        self.layers = nn.ModuleList(Layer() for _ in range(L))
+        self.layers = nn.ModuleList(BertLayer(H, NH, FF) for _ in range(L))
         self.tr = nn.Linear(H, H)
         self.tr_ln = nn.LayerNorm(H, eps=1e-12)
         self.out_bias = nn.Parameter(torch.zeros(V))

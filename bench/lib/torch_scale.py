@@ -19,6 +19,8 @@ import torch
 import torch.nn as nn
 import torch.nn.functional as F
 
+from torch_bert_layer import BertLayer
+
 cfg = json.loads(sys.argv[1])
 torch.set_num_threads(cfg["threads"])
 torch.manual_seed(0)
@@ -54,24 +56,6 @@ def peak_rss_gb():
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024 / 1e9
 
 
-class BertLayer(nn.Module):
-    def __init__(self):
-        super().__init__()
-        self.q, self.k, self.v, self.o = (Lin(n, H, H) for n in ("query", "key", "value", "dense"))
-        self.ln1 = nn.LayerNorm(H, eps=1e-12)
-        self.ff1, self.ff2 = Lin("intermediate", H, FF), Lin("output", FF, H)
-        self.ln2 = nn.LayerNorm(H, eps=1e-12)
-
-    def forward(self, h, bias):
-        b, t, _ = h.shape
-        split = lambda x: x.view(b, t, NH, HD).transpose(1, 2)
-        q, k, v = split(self.q(h)), split(self.k(h)), split(self.v(h))
-        s = torch.matmul(q, k.transpose(-1, -2)) * (HD ** -0.5) + bias
-        ctx = torch.matmul(torch.softmax(s, -1), v).transpose(1, 2).reshape(b, t, H)
-        h = self.ln1(h + self.o(ctx))
-        return self.ln2(h + self.ff2(F.gelu(self.ff1(h))))
-
-
 class BertClassifier(nn.Module):
     def __init__(self):
         super().__init__()
@@ -79,7 +63,7 @@ class BertClassifier(nn.Module):
         self.pos = nn.Embedding(S["maxPositions"], H)
         self.typ = nn.Embedding(2, H)
         self.ln = nn.LayerNorm(H, eps=1e-12)
-        self.layers = nn.ModuleList(BertLayer() for _ in range(L))
+        self.layers = nn.ModuleList(BertLayer(H, NH, FF, Lin) for _ in range(L))
         self.pooler = nn.Linear(H, H)
         self.classifier = nn.Linear(H, 2)
 
