@@ -20,24 +20,14 @@ import { exportModel } from '../../src/export/export.js';
 import { quantizeColumns, quantizeDynamicInt8 } from '../../src/export/quantize-int8.js';
 import { buildExportGraph } from '../../src/export/onnx-graph.js';
 import { encodeModel, toModelProto } from '../../src/export/onnx-model.js';
+import { CLI, runCli, type Ran } from '../fixtures/run-cli.js';
 
-const CLI = ['--import', 'tsx', 'src/cli/run.ts'];
 const TEST_ENV = { ...process.env, TUNESHOT_HOME: mkdtempSync(path.join(tmpdir(), 'tuneshot-home-')) };
 const dir = mkdtempSync(path.join(tmpdir(), 'tuneshot-export-cli-'));
 const model = path.join(dir, 'spam-lora');
 const test_ = loadExamples('datasets/spam/test.jsonl', { task: 'classify' }).examples.filter((_, i) => i % 5 === 0);
 
-interface Ran { code: number | null; stdout: string; stderr: string }
-function run(args: string[], timeoutMs = 120_000): Promise<Ran> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [...CLI, ...args], { stdio: ['ignore', 'pipe', 'pipe'], env: TEST_ENV });
-    let stdout = '', stderr = '';
-    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-    const timer = setTimeout(() => { child.kill('SIGKILL'); reject(new Error(`timed out: ${args.join(' ')}\n${stdout}\n${stderr}`)); }, timeoutMs);
-    child.on('exit', (code) => { clearTimeout(timer); resolve({ code, stdout, stderr }); });
-  });
-}
+const run = (args: string[], timeoutMs = 120_000): Promise<Ran> => runCli(args, { env: TEST_ENV, timeoutMs });
 
 before(async () => {
   const train = loadExamples('datasets/spam/train.jsonl', { task: 'classify' }).examples.slice(0, 96);

@@ -2,28 +2,18 @@
 // any training, in one line that names the limit and what would fit; a bad value is a range error.
 import { test, before } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { writeTinyData, writeTinyEncoder } from '../fixtures/tiny-encoder.js';
+import { runCli } from '../fixtures/run-cli.js';
 
 const ROOT = process.cwd();
-const CLI = ['--import', import.meta.resolve('tsx'), path.join(ROOT, 'src/cli/run.ts')];
 const dir = mkdtempSync(path.join(tmpdir(), 'tuneshot-maxmem-'));
 const ENV = { ...process.env, TUNESHOT_HOME: path.join(dir, 'home') };
 let encoder = '', data = '';
 
-function run(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [...CLI, ...args], { cwd: ROOT, env: ENV, stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '', stderr = '';
-    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-    const timer = setTimeout(() => { child.kill('SIGKILL'); reject(new Error(`timed out: ${args.join(' ')}`)); }, 120_000);
-    child.on('exit', (code) => { clearTimeout(timer); resolve({ code, stdout, stderr }); });
-  });
-}
+const run = (args: string[]) => runCli(args, { env: ENV, cwd: ROOT });
 
 before(async () => {
   encoder = await writeTinyEncoder(path.join(dir, 'base'));

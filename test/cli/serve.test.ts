@@ -12,26 +12,15 @@ import * as path from 'node:path';
 import OpenAI from 'openai';
 import { builtinDataset } from '../../src/data/builtin.js';
 import { pretrain } from '../../src/train/pretrain.js';
+import { CLI, runCli, type Ran } from '../fixtures/run-cli.js';
 
-const CLI = ['--import', 'tsx', 'src/cli/run.ts'];
 // CLI runs record themselves in the run registry: keep the tests' runs out of the user's ~/.tuneshot.
 const TEST_ENV = { ...process.env, TUNESHOT_HOME: mkdtempSync(path.join(tmpdir(), 'tuneshot-home-')) };
 let dir = '';
 let slice = '';
 let clf = '';
 
-interface Ran { code: number | null; stdout: string; stderr: string }
-
-function run(args: string[], timeoutMs = 60_000): Promise<Ran> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [...CLI, ...args], { stdio: ['ignore', 'pipe', 'pipe'], env: TEST_ENV });
-    let stdout = '', stderr = '';
-    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-    const timer = setTimeout(() => { child.kill('SIGKILL'); reject(new Error(`timed out: ${args.join(' ')}\n${stdout}\n${stderr}`)); }, timeoutMs);
-    child.on('exit', (code) => { clearTimeout(timer); resolve({ code, stdout, stderr }); });
-  });
-}
+const run = (args: string[], timeoutMs = 60_000): Promise<Ran> => runCli(args, { env: TEST_ENV, timeoutMs });
 
 function startServe(args: string[]): Promise<{ child: ChildProcess; url: string; out: () => string }> {
   const child = spawn(process.execPath, [...CLI, 'serve', ...args], { stdio: ['ignore', 'pipe', 'pipe'], env: TEST_ENV });
