@@ -18,7 +18,8 @@ import { trainTokenizer } from '../data/train-tokenizer.js';
 import { NAMED_SIZES, parseConfig } from '../models/config.js';
 import { TransformerModel } from '../models/model.js';
 import { Progress } from '../util/progress.js';
-import { checkpointDir, contentHash, filesHash, hasCheckpoint, openResume, refuseOverwrite, restoreParams, saveResume, workDir, type RunIdentity, type RunPosition } from './checkpoint.js';
+import { checkpointDir, contentHash, filesHash, hasCheckpoint, openResume, refuseOverwrite, restoreParams, saveResume, weightsHash, workDir, type RunIdentity, type RunPosition } from './checkpoint.js';
+import { familyOf } from '../models/families/index.js';
 
 export type PretrainObjective = 'mlm' | 'clm' | 'icl-episodes';
 
@@ -261,6 +262,14 @@ export function episodeBatch(sampler: EpisodeSampler, rand: () => number, o: { b
   return { seqs, labels };
 }
 
+/** --init must be of the kind the objective trains: an encoder for mlm, a decoder for clm and icl-episodes. */
+function refuseInitOfOtherKind(init: string, dir: string, objective: PretrainOptions['objective']): void {
+  const modelType = (JSON.parse(readFileSync(path.join(dir, 'config.json'), 'utf8')) as { model_type?: string }).model_type ?? '';
+  const kind = familyOf(modelType)?.kind;
+  const needs = objective === 'mlm' ? 'encoder' : 'decoder';
+  if (kind !== undefined && kind !== needs) throw new Error(`pretrain: --init ${init} is a ${modelType} ${kind}; --objective ${objective} continues a${needs === 'encoder' ? 'n' : ''} ${needs}`);
+}
+
 /** Pre-train a base model; returns its metrics. Writes `out/` as a Hugging Face folder with a model card. */
 export async function pretrain(opts: PretrainOptions): Promise<PretrainResult> {
   validatePretrainOptions(opts);
@@ -274,6 +283,7 @@ export async function pretrain(opts: PretrainOptions): Promise<PretrainResult> {
   // The language-modelling head and data of the objective (episodes are causal-LM sequences).
   const lm: 'mlm' | 'clm' = o.objective === 'mlm' ? 'mlm' : 'clm';
   const initOrigin = o.init ? await resolvePretrained(o.init, { quiet: o.quiet }) : undefined;
+  if (initOrigin) refuseInitOfOtherKind(o.init!, initOrigin.dir, o.objective);
   const say = opts.onWarning ?? ((m: string) => { if (!opts.quiet) process.stderr.write(`warning: ${m}\n`); });
   const warmup = opts.warmupSteps ?? Math.max(1, Math.round(o.steps * 0.06));
   const out = path.resolve(o.out);
@@ -310,10 +320,12 @@ export async function pretrain(opts: PretrainOptions): Promise<PretrainResult> {
   let model: TransformerModel, raw: Record<string, unknown>, initHash: string | null = null;
   if (initOrigin) {
     model = await TransformerModel.load(initOrigin.dir);
+    const initWeightsHash = weightsHash(model.config.raw, model.params);
     model.ensureParams({ head: lm }, o.seed);
     raw = model.config.raw;
     if (model.config.maxPositions < o.seqLen) throw new Error(`pretrain: --init ${o.init} has ${model.config.maxPositions} positions, fewer than --seq-len ${o.seqLen}`);
-    initHash = contentHash(readFileSync(path.join(initOrigin.dir, 'model.safetensors')));
+    // The init weights as loaded (sharded checkpoints too), before a missing head is added.
+    initHash = initWeightsHash;
   } else {
     raw = modelConfig({ ...o, objective: lm }, tok);
     model = TransformerModel.fromConfig(raw, { seed: o.seed, head: lm, tokenizer: tok });

@@ -65,4 +65,7 @@ test('icl-episodes options are checked against one table: clmMix in [0, 1], epis
   await assert.rejects(pretrain(run('bad2', { episodeLoss: 'labels' as never })), /episodeLoss/);
   await assert.rejects(pretrain(run('bad3', { size: 'llama-mini' })), /size cannot be combined with init/);
   await assert.rejects(pretrain(run('bad4', { objective: 'electra' as never })), /objective/);
+  // An init of the other kind is refused in one line naming --init, before any data is prepared.
+  await assert.rejects(pretrain(run('bad5', { init: 'tuneshot-base-encoder' })), /^Error: pretrain: --init tuneshot-base-encoder is a bert encoder; --objective icl-episodes continues a decoder$/);
+  await assert.rejects(pretrain(run('bad6', { objective: 'mlm', init: initA })), /--init .*init-a is a llama decoder; --objective mlm continues an encoder$/);
 });
